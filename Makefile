@@ -1,0 +1,83 @@
+# Two commands for a fresh machine:  `make book`  and  `make test`.
+# Every target runs inside .venv, which is (re)built whenever requirements.txt or pyproject.toml change.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+# Quiet pip's notes about local wheel folders that may or may not exist on a machine.
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: help venv book test lint unit sync nbval book-build site-test bench lab release experiments clean
+
+help:
+	@echo "make book     build the site into _build/html (creates .venv first)"
+	@echo "make test     every check: ruff, pytest, lab sync, nbval, book build, browser test"
+	@echo "make lab      open JupyterLab on labs/"
+	@echo "make release  regenerate labs/ from solutions/"
+	@echo "make bench    print timings (scratch vs torch, grader, GPT throughput)"
+	@echo "make clean    remove build outputs (keeps .venv; 'make distclean' removes it too)"
+
+$(STAMP): requirements.txt pyproject.toml
+	@if [ ! -x $(PY) ] || ! $(PY) -c "import sys" 2>/dev/null; then \
+	  echo "== creating $(VENV)"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
+	@echo "== installing requirements into $(VENV) (first time: a few minutes)"
+	@$(PIP) install --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+	@$(PIP) install -r requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
+	@$(PIP) install --no-deps -e . 2>&1 | grep -v "^WARNING: Location" || true
+	@$(PY) -c "import torch, course_lib, jupyter_book, nbval" || { echo "install failed"; exit 1; }
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Notebooks execute during the build (cached in _build/.jupyter_cache); an error fails the build.
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . --keep-going
+	@echo "== site: _build/html/index.html"
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests book solutions labs
+
+unit: $(STAMP)
+	$(PY) -m pytest -q -n 2 tests --ignore=tests/site
+
+sync: $(STAMP)
+	$(PY) -m course_lib check-sync
+
+nbval: $(STAMP)
+	$(PY) -m pytest -q -n 2 -p no:randomly --nbval-lax --nbval-current-env --nbval-cell-timeout=120 \
+	  book solutions
+
+# The same build with Sphinx warnings turned into errors, so that a broken reference fails CI.
+book-build: $(STAMP)
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+site-test: $(STAMP)
+	$(PY) -m pytest -q tests/site
+
+test: $(STAMP)
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory lint sync unit nbval book-build site-test; \
+	echo "== make test: all checks passed in $$(( $$(date +%s) - start )) s"
+
+bench: $(STAMP)
+	$(PY) -m course_lib bench
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab labs/
+
+release: $(STAMP)
+	$(PY) -m course_lib release
+
+experiments: $(STAMP)
+	$(PY) -m course_lib experiment --list
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -not -path "./.venv/*" -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

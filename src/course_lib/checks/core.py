@@ -1,0 +1,85 @@
+"""The building blocks of every student check: relative error, array comparison, messages.
+
+A check prints one ``✓`` line when it passes and raises :class:`CheckFailed` (an
+``AssertionError``) when it does not, so that a graded cell errors and scores 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CheckFailed", "rel_error", "passed", "fail", "check_array", "as_numpy"]
+
+
+class CheckFailed(AssertionError):
+    """A student check did not pass; the message says what, expected vs got, and a hint."""
+
+
+def as_numpy(x: Any) -> np.ndarray:
+    """Tensors (any device) and arrays -> float64/int NumPy arrays, for comparison."""
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def rel_error(got: Any, expected: Any) -> float:
+    r"""Largest elementwise relative error :math:`\max |g - e| / \max(10^{-12}, |g| + |e|)`."""
+    g, e = as_numpy(got).astype(np.float64), as_numpy(expected).astype(np.float64)
+    return float(np.max(np.abs(g - e) / np.maximum(1e-12, np.abs(g) + np.abs(e)))) if g.size else 0.0
+
+
+def passed(name: str, detail: str = "") -> None:
+    print(f"✓ {name}" + (f": {detail}" if detail else ""))
+
+
+def fail(name: str, message: str, hint: str | None = None) -> None:
+    """Raise :class:`CheckFailed` with a friendly, two-part message."""
+    text = f"✗ {name}: {message}"
+    if hint:
+        text += f"\n  Hint: {hint}"
+    raise CheckFailed(text)
+
+
+def check_array(
+    name: str,
+    what: str,
+    got: Any,
+    expected: Any,
+    tol: float = 1e-8,
+    hint: str | Callable[[np.ndarray, np.ndarray], str | None] | None = None,
+) -> float:
+    """Compare ``got`` with ``expected``: type, shape, finiteness, then relative error < ``tol``.
+
+    Args:
+        name: the function being checked (``"rnn_step_forward"``).
+        what: the value (``"h_next"``).
+        hint: a string, or a function ``(got, expected) -> str | None`` that diagnoses the
+            usual mistakes (e.g. a transposed weight) from the values.
+
+    Returns:
+        The relative error, when the check passes.
+    """
+    if got is None:
+        fail(name, f"{what} is None; did you forget to return it?")
+    try:
+        g = as_numpy(got)
+    except Exception as exc:  # noqa: BLE001 - any conversion failure is the student's to see
+        fail(name, f"{what} could not be read as an array ({type(got).__name__}: {exc})")
+    e = as_numpy(expected)
+    if g.shape != e.shape:
+        extra = " (the transpose of what is expected)" if g.shape == e.shape[::-1] and g.ndim == 2 else ""
+        fail(name, f"{what} has shape {g.shape}, expected {e.shape}{extra}",
+             "check which dimension is the batch and which the features; print the shapes of your inputs.")
+    if not np.issubdtype(g.dtype, np.number) and g.dtype != np.bool_:
+        fail(name, f"{what} has dtype {g.dtype}, expected numbers")
+    if np.issubdtype(g.dtype, np.floating) and not np.all(np.isfinite(g)):
+        fail(name, f"{what} contains NaN or inf ({int(np.sum(~np.isfinite(g)))} entries)",
+             "an overflow: subtract the maximum before exponentiating, or check for division by zero.")
+    err = rel_error(g, e)
+    if not err < tol:
+        text = hint(g, e) if callable(hint) else hint
+        fail(name, f"{what} differs from the reference (relative error {err:.2g}, want < {tol:.0e})", text)
+    return err

@@ -1,0 +1,38 @@
+"""``python -m course_lib experiment NAME [--full] [--device D] [--out DIR]``."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from course_lib.experiments.registry import discover, get_experiment
+from course_lib.experiments.results import save_results
+from course_lib.utils import get_device
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", nargs="?", help="experiment to run (omit with --list)")
+    p.add_argument("--list", action="store_true", help="list the experiments")
+    p.add_argument("--full", action="store_true", help="run the full configuration behind the book's figure")
+    p.add_argument("--device", default=None, help="cpu, cuda or mps (default: best available)")
+    p.add_argument("--out", default=None, help="results folder (default: book/_static/results)")
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.list or not args.name:
+        for name, exp in sorted(discover().items()):
+            print(f"{name:28s} {exp.description}")
+        return 0
+    exp = get_experiment(args.name)
+    config = exp.full() if args.full else exp.small()
+    if hasattr(config, "device"):
+        config.device = str(get_device(args.device))
+    t0 = time.perf_counter()
+    results = exp.run(config)
+    wall = time.perf_counter() - t0
+    figure = results.pop("figure", None)
+    path = save_results(args.name + ("" if args.full else "_small"), config, results,
+                        device=getattr(config, "device", None), seed=getattr(config, "seed", None),
+                        wall_time=wall, figure=figure, directory=args.out)
+    print(f"{args.name}: {wall:.1f} s -> {path}")
+    return 0
