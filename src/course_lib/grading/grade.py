@@ -209,7 +209,8 @@ def _grade(record: dict, path: Path | None, data: bytes | None, lab: LabSpec, ti
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no list of cells")
     except Exception as exc:  # noqa: BLE001 - any parse failure means "not a notebook"
-        why = "the file is empty" if not data.strip() else f"not a readable notebook ({type(exc).__name__}: {_first_line(str(exc), 200)})"
+        detail = f"{type(exc).__name__}: {_first_line(str(exc), 200)}"
+        why = "the file is empty" if not data.strip() else f"not a readable notebook ({detail})"
         return _invalid(record, lab, why)
     cells, tampered = restore_locked_cells(nb, lab)
     record["notes"] += tampered
@@ -225,6 +226,7 @@ def _grade(record: dict, path: Path | None, data: bytes | None, lab: LabSpec, ti
     folder = path.parent if path.parent.name == record["student"] else None
     run = run_cells(jobs, timeout=timeout, memory_mb=memory_mb, folder=folder)
     record["seconds"] = round(run.seconds, 2)
+    record["isolated"] = run.isolated
     why_missing = _why_missing(run, timeout, memory_mb)
     for gid, points in lab.points.items():
         res = run.cells.get(where[gid])
@@ -431,8 +433,9 @@ def main(args: argparse.Namespace) -> int:
     # Read every submission before running any, so no run can change what another is graded on.
     data = {s: (p.read_bytes() if p is not None else None) for s, p in found.items()}
     previous = {} if args.force else _load_state(out, lab)
+    digests = {s: hashlib.sha256(d).hexdigest() if d is not None else None for s, d in data.items()}
     records = {s: previous[s] for s in found
-               if s in previous and data[s] is not None and previous[s].get("sha256") == hashlib.sha256(data[s]).hexdigest()}
+               if s in previous and digests[s] is not None and previous[s].get("sha256") == digests[s]}
     todo = [s for s in found if s not in records]
     print(f"grading {len(todo)} submission(s) of {lab.name} with -j {args.jobs}"
           + (f"; {len(records)} already graded and unchanged (--force regrades them)" if records else ""),

@@ -12,11 +12,14 @@ Each call gets
 - a private pipe for results: the child's stdout and stderr go to ``/dev/null``, so nothing the
   student prints can be taken for a result, and the grader reads at most ``MAX_REPORT_BYTES``.
 
-What this is not: a security boundary against a student who targets the grader on purpose. The
-child runs as the same user as the grader, so it can read files, and code that inspects its own
-process can reach the result pipe. The grader therefore reads every submission before running
-any, and writes every output itself after the children are gone; for a hostile class, run the
-grader in a container or as a separate user as well.
+- on Linux >= 5.13, no right to write outside that directory (Landlock, unprivileged): another
+  student's notebook, the submissions folder and the grader's outputs are out of reach.
+
+What this is not: a complete security boundary against a student who targets the grader on
+purpose. The child runs as the same user, so it can read files, and code that inspects its own
+process can find the result pipe. The grader therefore reads every submission before running
+any and writes every output itself; without Landlock (older kernels, macOS) writes are not
+confined, and for a hostile class a container or a separate user adds the missing walls.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class RunResult:
     returncode: int | None = None
     seconds: float = 0.0
     problem: str = ""  # why the run ended early, in words
+    isolated: bool = False  # writes were confined to the working folder (Landlock)
 
     @property
     def memory(self) -> bool:
@@ -100,7 +104,8 @@ def _child_env(workdir: str) -> dict[str, str]:
 
 
 def run_cells(cells: list[dict], *, timeout: float, memory_mb: int | None, file_mb: int = 64,
-              folder: Path | None = None, python: str = sys.executable) -> RunResult:
+              folder: Path | None = None, restrict_writes: bool = True,
+              python: str = sys.executable) -> RunResult:
     """Execute ``cells`` (dicts with ``index``, ``source``, ``graded``) in a limited child process.
 
     Args:
@@ -109,6 +114,8 @@ def run_cells(cells: list[dict], *, timeout: float, memory_mb: int | None, file_
         memory_mb: address-space limit of the child (``None``: unlimited).
         file_mb: largest file the child may write.
         folder: the student's folder, copied into the temporary working directory.
+        restrict_writes: confine the child's writes to its working directory where the kernel
+            supports Landlock (Linux >= 5.13); elsewhere the run goes on without it.
 
     Returns:
         A :class:`RunResult`; cells that never reported are absent from ``cells``.
@@ -120,7 +127,8 @@ def run_cells(cells: list[dict], *, timeout: float, memory_mb: int | None, file_
     proc = None
     try:
         _copy_folder(folder, Path(workdir))
-        job = {"fd": write_fd, "cells": cells, "memory_mb": memory_mb, "file_mb": file_mb}
+        job = {"fd": write_fd, "cells": cells, "memory_mb": memory_mb, "file_mb": file_mb,
+               "restrict_writes": restrict_writes}
         proc = subprocess.Popen(
             [python, "-m", "course_lib.grading.runner"], stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir, env=_child_env(workdir),
@@ -197,6 +205,9 @@ def _accept(line: bytes, result: RunResult, expected: int | None) -> int | None:
     except ValueError:
         return expected
     if not isinstance(record, dict):
+        return expected
+    if set(record) == {"isolated"} and not result.cells:
+        result.isolated = record["isolated"] is True
         return expected
     if record.get("done") is True:
         result.finished = True
