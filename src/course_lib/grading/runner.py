@@ -1,4 +1,4 @@
-"""The child process that runs one submission: ``python -m course_lib.grading.runner``.
+"""The child process that runs one submission: ``python .../course_lib/grading/runner.py``.
 
 Started by :func:`course_lib.grading.sandbox.run_cells`, never by hand. It
 
@@ -145,6 +145,8 @@ def restrict_writes(folder: str) -> bool:
 
 
 def main() -> None:
+    if sys.path and sys.path[0] == os.path.dirname(os.path.abspath(__file__)):
+        del sys.path[0]  # started by path: do not let `import release` find course_lib's modules
     job = json.loads(sys.stdin.buffer.read())
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)

@@ -41,6 +41,9 @@ __all__ = ["CellResult", "RunResult", "run_cells", "MAX_REPORT_BYTES"]
 MAX_REPORT_BYTES = 8 * 2**20
 MAX_COPY_BYTES = 64 * 2**20
 _SRC = str(Path(__file__).resolve().parents[2])  # the folder that holds course_lib
+# Started by path, not with -m: importing the course_lib.grading package would pull in nbformat
+# (about a second of CPU per submission) for a script that needs only the standard library.
+_RUNNER = str(Path(__file__).with_name("runner.py"))
 
 
 @dataclass
@@ -130,7 +133,7 @@ def run_cells(cells: list[dict], *, timeout: float, memory_mb: int | None, file_
         job = {"fd": write_fd, "cells": cells, "memory_mb": memory_mb, "file_mb": file_mb,
                "restrict_writes": restrict_writes}
         proc = subprocess.Popen(
-            [python, "-m", "course_lib.grading.runner"], stdin=subprocess.PIPE,
+            [python, _RUNNER], stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir, env=_child_env(workdir),
             pass_fds=(write_fd,), start_new_session=True, close_fds=True)
         os.close(write_fd)
