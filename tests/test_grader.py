@@ -16,9 +16,9 @@ import nbformat
 import pytest
 
 from course_lib.__main__ import main as cli
+from course_lib.bench.grader import answered_notebook
 from course_lib.grading.grade import load_lab, restore_locked_cells
 from course_lib.grading.nbgrader_format import validate_notebook_metadata
-from course_lib.grading.release import BEGIN_SOLUTION, END_SOLUTION
 
 LAB = "lab00_warmup"
 TIMEOUT = "10"  # generous (a submission takes ~1 s even under load); only the infinite loop reaches it
@@ -31,9 +31,8 @@ def _gid(cell) -> str | None:
 
 def _answers(root) -> dict[str, str]:
     """The solution's answer cells, markers removed: what a good student would write."""
-    nb = nbformat.read(root / "solutions" / f"{LAB}.ipynb", as_version=4)
-    return {_gid(c): "\n".join(ln for ln in c.source.split("\n") if ln.strip() not in (BEGIN_SOLUTION, END_SOLUTION))
-            for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    nb = answered_notebook(nbformat.read(root / "solutions" / f"{LAB}.ipynb", as_version=4))
+    return {_gid(c): c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
 
 
 def _submission(root, answers=None, edit=None, drop=(), append=()) -> str:

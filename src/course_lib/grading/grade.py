@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,7 @@ from course_lib.grading.release import release_source
 from course_lib.grading.sandbox import RunResult, run_cells
 
 __all__ = ["add_arguments", "main", "LabSpec", "load_lab", "find_submissions", "restore_locked_cells",
-           "grade_submission", "write_outputs", "STATUSES"]
+           "grade_submission", "grade_many", "write_outputs", "STATUSES"]
 
 STATUSES = ("invalid", "timeout", "memory", "crashed", "tampered", "ok")
 _REPO = Path(__file__).resolve().parents[3]
@@ -279,6 +280,24 @@ def _why_missing(run: RunResult, timeout: float, memory_mb: int | None) -> str:
     return "the process ended before this cell"
 
 
+def grade_many(submissions: dict[str, tuple[Path | None, bytes | None]], lab: LabSpec, *, jobs: int,
+               timeout: float, memory_mb: int | None,
+               on_done: Callable[[str, dict], None] | None = None) -> dict[str, dict]:
+    """Grade ``student -> (path, bytes)`` with ``jobs`` submissions at a time; one record each.
+
+    ``on_done(student, record)`` is called in this thread as each one finishes (progress, saving).
+    """
+    records: dict[str, dict] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(grade_submission, s, path, data, lab, timeout=timeout, memory_mb=memory_mb): s
+                   for s, (path, data) in submissions.items()}
+        for fut in as_completed(futures):
+            records[futures[fut]] = fut.result()
+            if on_done is not None:
+                on_done(futures[fut], records[futures[fut]])
+    return records
+
+
 # ---------------------------------------------------------------------------- outputs
 
 
@@ -443,15 +462,15 @@ def main(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     t0 = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool, \
-            tqdm(total=len(todo), unit="nb", disable=args.no_progress, file=sys.stderr) as bar:
-        futures = {pool.submit(grade_submission, s, found[s], data[s], lab, timeout=args.timeout,
-                               memory_mb=args.memory or None): s for s in todo}
-        for fut in as_completed(futures):
-            records[futures[fut]] = fut.result()
+    with tqdm(total=len(todo), unit="nb", disable=args.no_progress, file=sys.stderr) as bar:
+        def done(student: str, record: dict) -> None:
+            records[student] = record
             _save_state(out, lab, {s: records[s] for s in sorted(records)})
-            bar.set_postfix_str(f"{futures[fut]}: {records[futures[fut]]['status']}", refresh=False)
+            bar.set_postfix_str(f"{student}: {record['status']}", refresh=False)
             bar.update()
+
+        grade_many({s: (found[s], data[s]) for s in todo}, lab, jobs=args.jobs, timeout=args.timeout,
+                   memory_mb=args.memory or None, on_done=done)
     records = {s: records[s] for s in sorted(found)}
     _save_state(out, lab, records)
     write_outputs(out, lab, records)
