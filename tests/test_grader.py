@@ -177,7 +177,7 @@ def test_feedback_file_per_student_lists_each_graded_cell_with_points_and_messag
         assert all(f"`{g}`" in text for g in IDS), student
         assert (fb / f"{student}.html").read_text(encoding="utf-8").startswith("<!doctype html>")
     correct = (fb / "correct.md").read_text(encoding="utf-8")
-    assert "**Score: 6 / 6**" in correct and "✓ softmax" in correct
+    assert "**Score: 6 / 6**" in correct and "| 2 / 2 | ✓ softmax" in correct
     partial = (fb / "partial.md").read_text(encoding="utf-8")
     assert "CheckFailed" in partial and "logsumexp" in partial and "NotImplementedError" in partial
     assert "NotImplementedError" in (fb / "unchanged.md").read_text(encoding="utf-8")

@@ -341,9 +341,8 @@ def feedback_markdown(r: dict) -> str:
         lines += ["## Notes", "", *(f"- {n}" for n in r["notes"]), ""]
     lines += ["## Graded cells", "", "| cell | points | result |", "|---|---|---|"]
     for c in r["cells"]:
-        mark = "✓" if c["score"] == c["points"] else "✗"
         lines.append(f"| `{c['grade_id']}` | {_fmt(c['score'])} / {_fmt(c['points'])} | "
-                     f"{mark} {_md_cell(_first_line(c['message']))} |")
+                     f"{_md_cell(_first_line(c['message']))} |")
     failed = [c for c in r["cells"] if c["score"] < c["points"]]
     if failed:
         lines += ["", "## What went wrong", ""]
