@@ -93,6 +93,8 @@ def _build_and_grade(root, base) -> None:
             "    except OSError:\n"
             "        pass\n"
             "open('my_own_file.txt', 'w').write('allowed')\n"]),
+        "hidden_fail": _submission(root, {**good, "softmax": ONLY_VISIBLE}),
+        "magics": _submission(root, good, append=["%matplotlib inline\n!echo hi\nx = 1\n"]),
         "huge_output": _submission(root, good, append=[
             "print('x' * 30_000_000)\nfor i in range(200_000):\n    print(i)\n"]),
     }
@@ -108,6 +110,15 @@ def _build_and_grade(root, base) -> None:
             "--memory", "768", "--no-progress"]
     assert cli(argv) == 0
     (base / "done").write_text("graded")
+
+
+ONLY_VISIBLE = """def softmax(z):
+    z = np.asarray(z, dtype=np.float64)
+    if z.shape[-1] != 6:  # right only for the visible test's shape (4, 6) and its 1-D (6,)
+        return z
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +158,8 @@ EXPECTED = {  # student: (total, status, test_softmax, test_logsumexp, test_one_
     "fake_print": (0, "ok", 0, 0, 0),
     "writer": (6, "ok", 2, 2, 2),
     "huge_output": (6, "ok", 2, 2, 2),
+    "hidden_fail": (4, "ok", 0, 2, 2),  # passes the visible softmax test, fails the hidden one
+    "magics": (6, "ok", 2, 2, 2),
     "invalid_json": (0, "invalid", 0, 0, 0),
     "empty": (0, "invalid", 0, 0, 0),
     "json_not_notebook": (0, "invalid", 0, 0, 0),
