@@ -96,12 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_check_sync)
 
     p = sub.add_parser("grade", help="autograde a folder of submissions")
-    try:
-        from course_lib.grading import grade
+    from course_lib.grading import grade
 
-        grade.add_arguments(p)
-    except ImportError:  # the autograder module is optional while it is being written
-        p.add_argument("rest", nargs=argparse.REMAINDER)
+    grade.add_arguments(p)
     p.set_defaults(func=_grade)
 
     p = sub.add_parser("experiment", help="run a book experiment and save its results")
