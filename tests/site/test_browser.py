@@ -39,7 +39,8 @@ def site_pages() -> list[str]:
 
 def is_chapter_front(page: str) -> bool:
     """The landing page and the first page of each chapter (book/NN_slug/index.html, appendix)."""
-    return page == "book/index.html" or re.fullmatch(r"book/[^/]+/index\.html", page) is not None
+    return page == "book/index.html" or re.fullmatch(
+        r"book/[^/]+/index\.html|book/appendix/[^/]+\.html", page) is not None
 
 
 REDIRECT = re.compile(r'<meta http-equiv="refresh" content="\d+;\s*url=([^"]+)"', re.IGNORECASE)
@@ -184,7 +185,9 @@ def test_page_renders_offline_with_math_images_widgets_and_links(browser, site_u
         problems += [f"broken link: {b}" for b in broken_internal_links(page, site_url)]
         if is_chapter_front(page_path):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            name = "index" if page_path == "book/index.html" else page_path.split("/")[1]
+            name = ("index" if page_path == "book/index.html" else
+                    page_path.split("/")[1] if page_path.endswith("/index.html") else
+                    "appendix-" + Path(page_path).stem)
             page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
         page.wait_for_timeout(50)  # let late console messages arrive
     finally:
