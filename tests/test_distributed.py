@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from course_lib.distributed import DDPConfig, load_factory, lm_loss, random_windows, train_ddp
+from course_lib.distributed import DDPConfig, lm_loss, load_factory, random_windows, train_ddp
 
 # A stand-in for the chapter-2 language model (any factory vocab_size -> module works): built here so
 # that this test depends on nothing but course_lib.distributed.
