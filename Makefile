@@ -11,7 +11,7 @@ export MPLBACKEND := Agg
 # Quiet pip's notes about local wheel folders that may or may not exist on a machine.
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: help venv book test lint unit sync nbval book-build site-test bench lab release experiments clean
+.PHONY: help venv assets book test lint unit sync nbval book-build site-test bench lab release experiments clean
 
 help:
 	@echo "make book     build the site into _build/html (creates .venv first)"
@@ -33,9 +33,36 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# The site makes no request outside itself: MathJax 3, the ipywidgets HTML manager and require.js
+# come from the npm registry, pinned by package.json + package-lock.json (`npm ci` checks the lock's
+# hashes) into node_modules/, and are copied into _build/html/_static/offline/ after each build.
+# _config.yml points mathjax_path and nb_ipywidgets_js there; tests/site/test_browser.py fails on
+# any request that leaves the site. (Not a root _static/ folder: Jupyter Book would add every .js
+# file found there to every page.)
+NPM ?= npm
+ASSETS := node_modules/.course-assets-installed
+OFFLINE := _build/html/_static/offline
+$(ASSETS): package.json package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "make assets: npm (Node.js >= 18) is needed to install MathJax and the widget manager"; exit 1; }
+	@echo "== installing the site's JavaScript (MathJax, widget manager, require.js) with npm ci"
+	@$(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+assets: $(ASSETS)
+
+# Copy the installed assets next to the built pages (run after every build).
+define copy_assets
+	@rm -rf $(OFFLINE) && mkdir -p $(OFFLINE)/html-manager
+	@cp -r node_modules/mathjax/es5 $(OFFLINE)/mathjax
+	@cp node_modules/requirejs/require.js $(OFFLINE)/require.js
+	@cp node_modules/@jupyter-widgets/html-manager/dist/* $(OFFLINE)/html-manager/
+	@rm -f $(OFFLINE)/html-manager/*.map
+endef
+
 # Notebooks execute during the build (cached in _build/.jupyter_cache); an error fails the build.
-book: $(STAMP)
+book: $(STAMP) assets
 	$(VENV)/bin/jupyter-book build . --keep-going
+	$(copy_assets)
 	@echo "== site: _build/html/index.html"
 
 lint: $(STAMP)
@@ -52,11 +79,16 @@ nbval: $(STAMP)
 	  book solutions
 
 # The same build with Sphinx warnings turned into errors, so that a broken reference fails CI.
-book-build: $(STAMP)
+book-build: $(STAMP) assets
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	$(copy_assets)
 
+# The browser walk over every built page (tests/site). It runs last in `make test`, so nothing it
+# does can hide another check's failure. Without Chromium it FAILS, saying the browser test did not
+# run; `make test ALLOW_NO_BROWSER=1` turns that into a loud skip (see tests/site/conftest.py).
+ALLOW_NO_BROWSER ?= 0
 site-test: $(STAMP)
-	$(PY) -m pytest -q tests/site
+	COURSE_ALLOW_NO_BROWSER=$(ALLOW_NO_BROWSER) $(PY) -m pytest -q -rs -p no:randomly tests/site
 
 test: $(STAMP)
 	@start=$$(date +%s); \
@@ -80,4 +112,4 @@ clean:
 	find . -name __pycache__ -not -path "./.venv/*" -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules
