@@ -38,6 +38,8 @@ __all__ = [
     "evaluate_stream",
     "bigram_loss",
     "uniform_loss",
+    "unit_activations",
+    "most_correlated_unit",
 ]
 
 CELLS = ("rnn", "lstm", "gru")
@@ -291,3 +293,25 @@ def bigram_loss(train: Tensor, val: Tensor, vocab_size: int, alpha: float = 1.0)
     counts.index_put_((train[:-1], train[1:]), torch.ones(len(train) - 1, dtype=torch.float64), accumulate=True)
     logp = torch.log((counts + alpha) / (counts.sum(1, keepdim=True) + alpha * vocab_size))  # (V, V)
     return float(-logp[val[:-1], val[1:]].mean())
+
+
+@torch.no_grad()
+def unit_activations(model: CharLM, vocab: Vocab, text: str) -> Tensor:
+    """Top-layer hidden state while reading ``text``: (T, H), on the CPU (for colouring text)."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    h, _ = model.hidden_states(torch.tensor([vocab.encode(text)], device=device))  # (1, T, H)
+    model.train(was_training)
+    return h[0].float().cpu()  # (T, H)
+
+
+def most_correlated_unit(activations: Tensor, indicator: Sequence[bool]) -> tuple[int, float]:
+    """The unit whose activation (T, H) correlates most (in absolute value) with a 0/1 feature of
+    the text, e.g. "inside quotes" or "next char is a newline"; returns ``(unit, correlation)``."""
+    a = activations - activations.mean(0)  # (T, H)
+    f = torch.as_tensor(indicator, dtype=a.dtype)
+    f = f - f.mean()  # (T,)
+    corr = (a * f[:, None]).sum(0) / (a.norm(dim=0) * f.norm() + 1e-12)  # (H,)
+    unit = int(corr.abs().argmax())
+    return unit, float(corr[unit])

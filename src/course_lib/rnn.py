@@ -18,7 +18,7 @@ from torch import Tensor, nn
 
 from course_lib.errors import check_dtype, check_nonempty, check_shape
 
-__all__ = ["RNNCell", "RNN"]
+__all__ = ["RNNCell", "RNN", "PATTERNS", "rnn_pattern", "pattern_toy_task", "train_pattern_toy"]
 
 
 class RNNCell(nn.Module):
@@ -151,3 +151,90 @@ class RNN(nn.Module):
     def extra_repr(self) -> str:
         return (f"input_size={self.input_size}, hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
                 f"bidirectional={self.num_directions == 2}")
+
+
+# -- input/output patterns (chapter 1) ------------------------------------------------------------
+
+PATTERNS = ("one-to-one", "one-to-many", "many-to-one", "many-to-many-delayed", "many-to-many-synced")
+
+
+def rnn_pattern(pattern: str, rnn: nn.Module, head: nn.Module, x: Tensor, n_out: int = 1) -> Tensor:
+    r"""Run ``rnn`` (batch first) in one of the five input/output patterns; ``head`` maps
+    :math:`h_t \mapsto y_t`.
+
+    * one-to-one: x (B, D) -> y (B, V), a single step.
+    * one-to-many: x (B, D) -> y (B, n_out, V); the input is x at the first step and zeros after.
+    * many-to-one: x (B, T, D) -> y (B, V), read out from the last state only.
+    * many-to-many-synced: x (B, T, D) -> y (B, T, V), one output per input.
+    * many-to-many-delayed: x (B, T, D) -> y (B, n_out, V): read all of x, then n_out steps with
+      zero input produce the outputs (an encoder and a decoder sharing one RNN).
+
+    Raises:
+        ValueError: unknown pattern. ShapeError: x of the wrong rank for the pattern, T = 0.
+    """
+    if pattern not in PATTERNS:
+        raise ValueError(f"pattern must be one of {PATTERNS}, got {pattern!r}")
+    if pattern in ("one-to-one", "one-to-many"):
+        check_shape("x", x, ("B", "D"))
+        steps = 1 if pattern == "one-to-one" else n_out
+        seq = torch.cat([x[:, None], x.new_zeros(x.shape[0], steps - 1, x.shape[1])], dim=1)  # (B, steps, D)
+        h, _ = rnn(seq)  # (B, steps, H)
+        return head(h[:, 0]) if pattern == "one-to-one" else head(h)  # (B, V) or (B, n_out, V)
+    check_shape("x", x, ("B", "T", "D"))
+    check_nonempty("x", x, dim=1)
+    if pattern == "many-to-many-delayed":
+        x = torch.cat([x, x.new_zeros(x.shape[0], n_out, x.shape[2])], dim=1)  # (B, T + n_out, D)
+    h, _ = rnn(x)  # (B, T', H)
+    if pattern == "many-to-one":
+        return head(h[:, -1])  # (B, V)
+    if pattern == "many-to-many-delayed":
+        return head(h[:, -n_out:])  # (B, n_out, V)
+    return head(h)  # (B, T, V)
+
+
+def pattern_toy_task(pattern: str, batch_size: int, T: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+    """A toy task on random bits for each pattern (inputs are ±1, D = 1; classes are {0, 1}).
+
+    * one-to-one: copy the bit. * one-to-many: from one bit b, emit b, 1-b, b, ... (T outputs).
+    * many-to-one: the majority bit of T (odd) bits. * many-to-many-synced: y_t = x_{t-1}
+      (y_0 = 0). * many-to-many-delayed: the T bits in reverse order.
+
+    Returns x ((B, 1) or (B, T, 1)) and integer targets y ((B,) or (B, T)).
+    """
+    bits = torch.randint(0, 2, (batch_size, T), generator=generator)  # (B, T)
+    x = (2.0 * bits - 1.0)[..., None]  # (B, T, 1)
+    if pattern == "one-to-one":
+        return x[:, 0], bits[:, 0]
+    if pattern == "one-to-many":
+        return x[:, 0], (bits[:, :1] + torch.arange(T)) % 2  # (B, T)
+    if pattern == "many-to-one":
+        return x, (bits.sum(1) * 2 > T).long()  # (B,)
+    if pattern == "many-to-many-synced":
+        return x, torch.cat([torch.zeros_like(bits[:, :1]), bits[:, :-1]], dim=1)  # (B, T)
+    if pattern == "many-to-many-delayed":
+        return x, bits.flip(1)  # (B, T)
+    raise ValueError(f"pattern must be one of {PATTERNS}, got {pattern!r}")
+
+
+def train_pattern_toy(pattern: str, T: int = 5, hidden_size: int = 32, steps: int = 300, batch_size: int = 64,
+                      lr: float = 1e-2, seed: int = 0) -> dict:
+    """Train a scratch :class:`RNN` + linear head on :func:`pattern_toy_task`; return the shapes seen
+    and the accuracy on 1000 fresh examples."""
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    rnn, head = RNN(1, hidden_size), nn.Linear(hidden_size, 2)
+    params = [*rnn.parameters(), *head.parameters()]
+    opt = torch.optim.Adam(params, lr=lr)
+    for _ in range(steps):
+        x, y = pattern_toy_task(pattern, batch_size, T, g)
+        logits = rnn_pattern(pattern, rnn, head, x, n_out=T)  # (B, [T,] 2)
+        loss = nn.functional.cross_entropy(logits.reshape(-1, 2), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        x, y = pattern_toy_task(pattern, 1000, T, g)
+        logits = rnn_pattern(pattern, rnn, head, x, n_out=T)
+        acc = float((logits.argmax(-1) == y).float().mean())
+    return {"pattern": pattern, "x": tuple(x.shape), "y": tuple(y.shape), "logits": tuple(logits.shape),
+            "accuracy": acc, "final_loss": float(loss.detach())}
