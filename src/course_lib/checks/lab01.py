@@ -12,7 +12,6 @@ import numpy as np
 
 from course_lib.checks.core import check_array, fail, passed, rel_error
 from course_lib.functional import rnn as ref
-from course_lib.gradcheck import numerical_gradient_array
 
 __all__ = ["check_rnn_step_forward", "check_rnn_step_backward", "check_rnn_forward", "check_rnn_backward"]
 
@@ -66,6 +65,8 @@ def _grad_names(kind: str) -> tuple[str, ...]:
 
 
 def _check_backward(name: str, forward: Callable, backward: Callable, inputs: dict, kind: str, seed: int) -> None:
+    from course_lib.gradcheck import numerical_gradient_array  # here: gradcheck imports checks.core
+
     out, cache = forward(**inputs)
     dout = np.random.default_rng(seed + 1).normal(size=np.shape(out))
     grads = backward(dout, cache)
