@@ -62,7 +62,8 @@ class RNN(nn.Module):
 
     Layer :math:`\ell > 0` reads the outputs of layer :math:`\ell - 1` (both directions
     concatenated). The backward direction reads the sequence from the end:
-    :math:`\overleftarrow{h}_t = \tanh(x_t W^{\leftarrow}_{xh} + \overleftarrow{h}_{t+1} W^{\leftarrow}_{hh} + b^{\leftarrow})`.
+    :math:`\overleftarrow{h}_t = \tanh(x_t \overleftarrow{W}_{xh} + \overleftarrow{h}_{t+1} \overleftarrow{W}_{hh}
+    + \overleftarrow{b})`.
 
     Args:
         input_size: D. hidden_size: H. num_layers: L. bidirectional: two directions (K = 2).

@@ -76,7 +76,8 @@ def check_train_step(train_step: Callable, make_model: Callable[[], torch.nn.Mod
     if any(t.requires_grad for t in tensors):
         fail("train_step", "the returned state is not detached",
              "return state.detach() (or detach each tensor of an LSTM's (h, c)): truncated BPTT stops here.")
-    step_sq = sum(float(((v.float() - before[k].float().to(v.device)) ** 2).sum()) for k, v in model.state_dict().items())
+    step_sq = sum(float(((v.float() - before[k].float().to(v.device)) ** 2).sum())
+                  for k, v in model.state_dict().items())
     if step_sq == 0:
         fail("train_step", "the parameters did not change", "call loss.backward() then optimizer.step().")
     if step_sq ** 0.5 > clip_norm * (1 + 1e-3):

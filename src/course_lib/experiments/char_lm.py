@@ -15,8 +15,16 @@ import torch
 
 from course_lib.data import Vocab, load_corpus, split_text
 from course_lib.experiments.registry import experiment
-from course_lib.lm import CharLM, RandomWindows, TBPTTBatches, bigram_loss, evaluate_stream, lm_loss_fn, sample, \
-    uniform_loss
+from course_lib.lm import (
+    CharLM,
+    RandomWindows,
+    TBPTTBatches,
+    bigram_loss,
+    evaluate_stream,
+    lm_loss_fn,
+    sample,
+    uniform_loss,
+)
 from course_lib.train import TrainConfig, fit
 from course_lib.utils import get_device, seed_everything
 
