@@ -121,3 +121,32 @@ def test_loss_of_untrained_model_is_near_uniform_and_bigram_beats_uniform():
     assert evaluate_stream(m, data, batch_size=2, block=7) == pytest.approx(uniform_loss(V), abs=1e-6)
     periodic = torch.arange(400) % V  # each char determines the next: bigram loss near 0
     assert bigram_loss(periodic, periodic, V, alpha=0.01) < 0.05 < uniform_loss(V)
+
+
+def test_hidden_unit_tools_find_a_planted_unit_and_refuse_mismatched_text():
+    from course_lib.lm import most_correlated_unit, unit_activations
+    from course_lib.plotting.rnn import hidden_unit_html
+
+    v = Vocab.from_text("ab\n", specials=())
+    m = CharLM(len(v), 4, 6)
+    acts = unit_activations(m, v, "ab\nab")
+    assert acts.shape == (5, 6)
+    feature = [True, False, True, False, True]
+    planted = torch.randn(5, 3)
+    planted[:, 2] = torch.tensor(feature, dtype=torch.float32) * 2 - 1
+    assert most_correlated_unit(planted, feature)[0] == 2
+    assert hidden_unit_html("ab", [0.5, -0.5]).count("<span") == 2
+    with pytest.raises(ValueError):
+        hidden_unit_html("abc", [0.1])
+
+
+def test_linear_rnn_gradient_norm_scales_as_spectral_radius_to_the_distance():
+    import numpy as np
+
+    from course_lib.experiments.gradient_norms import gradient_norm_curve
+
+    for rho in (0.9, 1.0, 1.1):
+        c = gradient_norm_curve(rho, steps=20, hidden_size=8, activation="linear")
+        np.testing.assert_allclose(c / c[0], rho ** np.arange(20), rtol=1e-9)
+    tanh = gradient_norm_curve(1.0, steps=20, hidden_size=8, activation="tanh")
+    assert tanh[-1] < tanh[0]

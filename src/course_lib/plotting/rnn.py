@@ -54,9 +54,10 @@ def plot_unrolled_graph(T: int = 4, with_loss: bool = True) -> Figure:
     _node(ax, 0, rows["y"], "$y$", "y")
     _arrow(ax, (0, rows["x"]), (0, rows["h"]), "$W_{xh}$", offset=(0.3, 0))
     _arrow(ax, (0, rows["h"]), (0, rows["y"]), "$W_{hy}$", offset=(0.3, 0))
-    ax.add_patch(FancyArrowPatch((-0.3, rows["h"] + 0.1), (-0.3, rows["h"] - 0.1), arrowstyle="-|>",
-                                 connectionstyle="arc3,rad=-1.8", mutation_scale=12, color="C3"))
-    ax.text(-0.85, rows["h"], "$W_{hh}$", color="C3", fontsize=8, ha="center")
+    ax.add_patch(FancyArrowPatch((-0.3, rows["h"] + 0.15), (-0.3, rows["h"] - 0.15), arrowstyle="-|>",
+                                 connectionstyle="arc3,rad=1.6", mutation_scale=12, color="C3", shrinkA=0,
+                                 shrinkB=0))
+    ax.text(-0.95, rows["h"], "$W_{hh}$", color="C3", fontsize=8, ha="center")
     ax.text(0.95, rows["h"], "=", fontsize=20, ha="center", va="center")
     x0 = 2.0
     _node(ax, x0 - 0.2, rows["h"], "$h_0$", "h", w=0.5)
@@ -68,7 +69,7 @@ def plot_unrolled_graph(T: int = 4, with_loss: bool = True) -> Figure:
         _arrow(ax, (cx, rows["x"]), (cx, rows["h"]), "$W_{xh}$", offset=(0.32, 0))
         _arrow(ax, (cx, rows["h"]), (cx, rows["y"]), "$W_{hy}$", offset=(0.32, 0))
         prev = x0 - 0.2 if t == 1 else cx - 1.5
-        _arrow(ax, (prev, rows["h"]), (cx, rows["h"]), "$W_{hh}$", color="C3", offset=(0, 0.22))
+        _arrow(ax, (prev, rows["h"]), (cx, rows["h"]), "$W_{hh}$" if t > 1 else "", color="C3", offset=(0, 0.22))
         if with_loss:
             _node(ax, cx, rows["L"], f"$L_{t}$", "L", h=0.4)
             _arrow(ax, (cx, rows["y"]), (cx, rows["L"]))
