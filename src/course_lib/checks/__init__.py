@@ -6,13 +6,35 @@ Per-lab checks live in ``checks.labNN`` and are re-exported here, so a lab write
 
 from course_lib.checks.core import CheckFailed, check_array, fail, passed, rel_error
 from course_lib.checks.lab00 import check_logsumexp, check_one_hot, check_softmax
+from course_lib.checks.lab01 import (
+    check_rnn_backward,
+    check_rnn_forward,
+    check_rnn_step_backward,
+    check_rnn_step_forward,
+)
+from course_lib.checks.lab02 import (
+    check_batchify,
+    check_get_chunk,
+    check_loss_below,
+    check_sample_next,
+    check_train_step,
+)
 
 __all__ = [
     "CheckFailed",
     "check_array",
+    "check_batchify",
+    "check_get_chunk",
     "check_logsumexp",
+    "check_loss_below",
     "check_one_hot",
+    "check_rnn_backward",
+    "check_rnn_forward",
+    "check_rnn_step_backward",
+    "check_rnn_step_forward",
+    "check_sample_next",
     "check_softmax",
+    "check_train_step",
     "fail",
     "passed",
     "rel_error",

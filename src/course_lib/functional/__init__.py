@@ -4,5 +4,29 @@ Every backward pass here has a float64 numerical gradient check in ``tests/``.
 """
 
 from course_lib.functional.core import logsumexp, one_hot, softmax
+from course_lib.functional.rnn import (
+    affine_backward,
+    affine_forward,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+    temporal_affine_backward,
+    temporal_affine_forward,
+    temporal_softmax_loss,
+)
 
-__all__ = ["logsumexp", "one_hot", "softmax"]
+__all__ = [
+    "affine_backward",
+    "affine_forward",
+    "logsumexp",
+    "one_hot",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_step_backward",
+    "rnn_step_forward",
+    "softmax",
+    "temporal_affine_backward",
+    "temporal_affine_forward",
+    "temporal_softmax_loss",
+]
