@@ -37,11 +37,10 @@ def lstm_cell_step(a_x: Tensor, h_prev: Tensor, c_prev: Tensor, W_h: Tensor,
     Shapes: a_x (B, 4H), h_prev (B, H), c_prev (B, H), W_h (H, 4H) -> h_t (B, H), c_t (B, H)
     (and, with ``return_gates``, a dict of the gates i, f, g, o, each (B, H)).
     """
-    a = a_x + h_prev @ W_h  # (B, 4H): every gate's pre-activation in one product
-    a_i, a_f, a_g, a_o = a.chunk(4, dim=-1)  # 4 x (B, H)
-    i_t, f_t, o_t = torch.sigmoid(a_i), torch.sigmoid(a_f), torch.sigmoid(a_o)
-    g_t = torch.tanh(a_g)
-    c_t = f_t * c_prev + i_t * g_t  # (B, H): forget some of the old memory, write some new
+    a = torch.addmm(a_x, h_prev, W_h)  # (B, 4H): a_x + h_prev @ W_h, every gate in one product
+    i_t, f_t, _, o_t = torch.sigmoid(a).chunk(4, dim=-1)  # 3 x (B, H): one call for the sigmoid gates
+    g_t = torch.tanh(a.chunk(4, dim=-1)[2])  # (B, H): the candidate uses tanh
+    c_t = torch.addcmul(f_t * c_prev, i_t, g_t)  # (B, H): forget some old memory, write some new
     h_t = o_t * torch.tanh(c_t)  # (B, H): expose part of the memory
     if return_gates:
         return h_t, c_t, {"i": i_t, "f": f_t, "g": g_t, "o": o_t}
@@ -160,16 +159,17 @@ class LSTM(nn.Module):
 
     def _run_direction(self, cell: LSTMCell, x: Tensor, h: Tensor, c: Tensor, reverse: bool,
                        gates: list | None = None) -> tuple[Tensor, Tensor, Tensor]:
-        a_x = x @ cell.W_x + cell.b  # (B, T, 4H): the input's share of every step, in one product
+        a_x = torch.addmm(cell.b, x.transpose(0, 1).reshape(-1, x.shape[-1]), cell.W_x)  # (T * B, 4H)
         T = x.shape[1]
+        a_x = a_x.view(T, x.shape[0], -1)  # (T, B, 4H): the input's share of every step, in one product
         outputs: list[Tensor] = [None] * T  # type: ignore[list-item]
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
             if gates is not None:
-                h, c, g = lstm_cell_step(a_x[:, t], h, c, cell.W_h, return_gates=True)
+                h, c, g = lstm_cell_step(a_x[t], h, c, cell.W_h, return_gates=True)
                 g["c"] = c
                 gates.append(g)
             else:
-                h, c = lstm_cell_step(a_x[:, t], h, c, cell.W_h)  # 2 x (B, H)
+                h, c = lstm_cell_step(a_x[t], h, c, cell.W_h)  # 2 x (B, H)
             outputs[t] = h
         return torch.stack(outputs, dim=1), h, c  # (B, T, H)
 
