@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from course_lib.data import Vocab, load_corpus, split_text
 from course_lib.experiments.registry import experiment
 from course_lib.lstm import LSTM
+from course_lib.plotting.gates import plot_gate_activations
 from course_lib.train import TrainConfig, fit
 from course_lib.utils import seed_everything
 
@@ -92,7 +93,7 @@ def run(config: GatesConfig) -> dict:
     # units whose cell state varies most over the passage: the most "active" memories
     c = gates["c"][0]  # (T, H)
     units = torch.argsort(c.std(dim=0), descending=True)[:6].tolist()
-    return {
+    results = {
         "val_loss": hist.val_loss, "val_step": hist.val_step, "best_val_loss": hist.best_val_loss,
         "train_time_s": hist.train_time,
         "scratch_vs_torch_max_abs_diff": float((out - ref_out).abs().max()),
@@ -100,3 +101,5 @@ def run(config: GatesConfig) -> dict:
         "gates": {k: v[0].tolist() for k, v in gates.items()},
         "mean_gate": {k: float(v.mean()) for k, v in gates.items() if k in ("i", "f", "o")},
     }
+    results["figure"] = plot_gate_activations(passage, results["gates"], units[:4])
+    return results
