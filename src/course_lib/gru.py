@@ -5,7 +5,8 @@ One step, as the code computes it (gates in PyTorch's order r, z, n):
 .. math::
     [u_r, u_z, u_n] &= x_t W_x + b_x, \qquad [v_r, v_z, v_n] = h_{t-1} W_h + b_h\\
     r_t &= \sigma(u_r + v_r), \qquad z_t = \sigma(u_z + v_z)\\
-    n_t &= \tanh\big(u_n + r_t \odot v_n\big) = \tanh\big(x_t W_{xn} + b_{xn} + r_t \odot (h_{t-1} W_{hn} + b_{hn})\big)\\
+    n_t &= \tanh\big(u_n + r_t \odot v_n\big)
+         = \tanh\big(x_t W_{xn} + b_{xn} + r_t \odot (h_{t-1} W_{hn} + b_{hn})\big)\\
     h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
 
 **Where the reset gate sits.** :cite:`cho2014learning` write :math:`n_t = \tanh(W x_t + U (r_t \odot

@@ -72,7 +72,10 @@ def check_lstm_step_forward(lstm_step_forward: Callable, seed: int = 0,
         fail("lstm_step_forward", f"expected (h_next, c_next, cache), got {type(out).__name__}"
              + (f" of length {len(out)}" if isinstance(out, tuple) else ""))
     h, c, _ = out
-    hint_h = (lambda g, e: _diagnose(p, g, as_numpy(c)))
+
+    def hint_h(g: np.ndarray, e: np.ndarray) -> str:
+        return _diagnose(p, g, as_numpy(c))
+
     check_array("lstm_step_forward", "c_next", c, c_ref, tol=1e-8, hint=lambda g, e: _diagnose(p, as_numpy(h), g))
     check_array("lstm_step_forward", "h_next", h, h_ref, tol=1e-8, hint=hint_h)
     passed("lstm_step_forward", f"h_next and c_next match the reference for (N, D, H) = {sizes}")

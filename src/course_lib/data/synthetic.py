@@ -5,7 +5,8 @@ drawn i.i.d. from U(0, 1) and exactly two markers are 1: one at a random positio
 of the sequence and one in the second half. The target is the sum of the two marked values. A model
 that ignores the input and predicts the mean, :math:`E[v_1 + v_2] = 1`, scores
 
-.. math:: \mathrm{MSE}_{\text{baseline}} = \operatorname{Var}(v_1 + v_2) = 2 \cdot \tfrac{1}{12} = \tfrac{1}{6} \approx 0.1667,
+.. math::
+    \mathrm{MSE}_{\text{base}} = \operatorname{Var}(v_1 + v_2) = 2 \cdot \tfrac{1}{12} = \tfrac{1}{6} \approx 0.1667,
 
 so a model beats the baseline only by remembering the marked values across up to ``T - 1`` steps.
 

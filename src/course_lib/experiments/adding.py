@@ -129,13 +129,14 @@ def run(config: AddingConfig) -> dict:
         seed_everything(config.seed)
         model = AddingModel(cell, config.hidden_size)
         hist = train_adding(model, config)
+        below = [s for s, v in zip(hist.val_step, hist.val_loss, strict=True) if v < 0.01]
         runs[cell] = {
             "parameters": count_parameters(model),
             "val_step": hist.val_step,
             "val_loss": hist.val_loss,
             "final_val_mse": hist.val_loss[-1],
             "best_val_mse": hist.best_val_loss,
-            "first_step_below_0.01": next((s for s, v in zip(hist.val_step, hist.val_loss) if v < 0.01), None),
+            "first_step_below_0.01": below[0] if below else None,
             "train_time_s": hist.train_time,
         }
     results = {"T": config.T, "baseline_mse": ADDING_BASELINE_MSE, "runs": runs}

@@ -79,9 +79,9 @@ def run(config: GatesConfig) -> dict:
         return nn.functional.cross_entropy(model(x).flatten(0, 1), y.flatten()), None
 
     model = TinyLSTMLM(len(vocab), config.embed_dim, config.hidden_size)
-    hist = fit(model, get_batch, loss_fn, TrainConfig(steps=config.steps, lr=config.lr, eval_every=max(50, config.steps // 10),
-                                                      eval_batches=10, device=config.device, seed=config.seed,
-                                                      progress=False))
+    train_cfg = TrainConfig(steps=config.steps, lr=config.lr, eval_every=max(50, config.steps // 10),
+                            eval_batches=10, device=config.device, seed=config.seed, progress=False)
+    hist = fit(model, get_batch, loss_fn, train_cfg)
     model.cpu()
     scratch = LSTM(config.embed_dim, config.hidden_size).load_from_torch(model.lstm)
     passage = val_text[config.passage_start:config.passage_start + config.passage_length]
