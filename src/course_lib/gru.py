@@ -27,7 +27,8 @@ import math
 import torch
 from torch import Tensor, nn
 
-from course_lib.errors import check_dtype, check_nonempty, check_shape
+from course_lib.errors import check_dtype, check_shape
+from course_lib.stacked import StackedRecurrent
 
 __all__ = ["GRUCell", "GRU", "GATES", "gru_cell_step"]
 
@@ -112,8 +113,9 @@ class GRUCell(nn.Module):
         return self
 
 
-class GRU(nn.Module):
-    r"""A multi-layer, optionally bidirectional GRU that loops over time with :func:`gru_cell_step`.
+class GRU(StackedRecurrent):
+    r"""A multi-layer, optionally bidirectional GRU that loops over time with :func:`gru_cell_step`
+    (stacking as in :class:`course_lib.stacked.StackedRecurrent`).
 
     Args:
         input_size: D.
@@ -133,20 +135,12 @@ class GRU(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bidirectional: bool = False,
                  batch_first: bool = True) -> None:
-        super().__init__()
-        if num_layers < 1:
-            raise ValueError(f"num_layers must be >= 1, got {num_layers}")
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bidirectional, self.batch_first = bidirectional, batch_first
-        self.num_directions = 2 if bidirectional else 1
-        self.cells = nn.ModuleList()
-        for layer in range(num_layers):
-            d_in = input_size if layer == 0 else hidden_size * self.num_directions
-            for _ in range(self.num_directions):
-                self.cells.append(GRUCell(d_in, hidden_size))
+        super().__init__(GRUCell, input_size, hidden_size, num_layers, bidirectional, batch_first)
 
-    def _run_direction(self, cell: GRUCell, x: Tensor, h: Tensor, reverse: bool,
-                       gates: list | None = None) -> tuple[Tensor, Tensor]:
+    @staticmethod
+    def _run_direction(cell: GRUCell, x: Tensor, state: tuple[Tensor], reverse: bool,
+                       gates: list | None = None) -> tuple[Tensor, tuple[Tensor]]:
+        (h,) = state
         u = x @ cell.W_x + cell.b_x  # (B, T, 3H): the input's share of every step, in one product
         T = x.shape[1]
         outputs: list[Tensor] = [None] * T  # type: ignore[list-item]
@@ -157,53 +151,16 @@ class GRU(nn.Module):
             else:
                 h = gru_cell_step(u[:, t], h, cell.W_h, cell.b_h)  # (B, H)
             outputs[t] = h
-        return torch.stack(outputs, dim=1), h  # (B, T, H)
+        return torch.stack(outputs, dim=1), (h,)  # (B, T, H)
 
     def forward(self, x: Tensor, h_0: Tensor | None = None,
                 return_gates: bool = False) -> tuple[Tensor, Tensor] | tuple[Tensor, Tensor, dict]:
         """Run the whole sequence. With ``return_gates`` (one layer, one direction), also return a
         dict of the gates ``r, z, n``, each (B, T, H)."""
-        check_dtype("x", x, "float")
-        if not self.batch_first:
-            check_shape("x", x, ("T", "B", "D"), D=self.input_size)
-            x = x.transpose(0, 1)  # (B, T, D)
-        check_shape("x", x, ("B", "T", "D"), D=self.input_size)
-        check_nonempty("x", x, dim=1)
-        B, LD = x.shape[0], self.num_layers * self.num_directions
-        if h_0 is None:
-            h_0 = x.new_zeros(LD, B, self.hidden_size)
-        check_shape("h_0", h_0, (LD, B, self.hidden_size))
-        if return_gates and LD != 1:
-            raise ValueError(f"return_gates needs a one-layer, one-direction GRU, got {LD} layer-directions")
+        x = self._batch_first_input(x)  # (B, T, D)
         gates: list | None = [] if return_gates else None
-        h_n = []
-        layer_in = x
-        for layer in range(self.num_layers):
-            outs = []
-            for d in range(self.num_directions):
-                k = layer * self.num_directions + d
-                out, h = self._run_direction(self.cells[k], layer_in, h_0[k], reverse=d == 1, gates=gates)
-                outs.append(out)
-                h_n.append(h)
-            layer_in = torch.cat(outs, dim=-1) if len(outs) > 1 else outs[0]  # (B, T, dirs * H)
-        output = layer_in if self.batch_first else layer_in.transpose(0, 1)
+        output, (h_n,) = self._run_layers(x, (self._initial("h_0", h_0, x),), self._run_direction, gates)
         if gates is not None:
             stacked = {k: torch.stack([g[k] for g in gates], dim=1) for k in GATES}  # (B, T, H)
-            return output, torch.stack(h_n), stacked
-        return output, torch.stack(h_n)  # (L * dirs, B, H)
-
-    @torch.no_grad()
-    def load_from_torch(self, gru: nn.GRU) -> GRU:
-        """Copy every layer and direction of an ``nn.GRU`` with the same sizes.
-
-        Raises:
-            ValueError: if layers or directions differ.
-        """
-        if gru.num_layers != self.num_layers or gru.bidirectional != self.bidirectional:
-            raise ValueError(f"nn.GRU has num_layers={gru.num_layers}, bidirectional={gru.bidirectional}; "
-                             f"expected {self.num_layers}, {self.bidirectional}")
-        for layer in range(self.num_layers):
-            for d in range(self.num_directions):
-                suffix = f"_l{layer}" + ("_reverse" if d == 1 else "")
-                self.cells[layer * self.num_directions + d].load_from_torch(gru, suffix)
-        return self
+            return output, h_n, stacked
+        return output, h_n  # (L * dirs, B, H)

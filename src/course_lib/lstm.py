@@ -20,7 +20,8 @@ import math
 import torch
 from torch import Tensor, nn
 
-from course_lib.errors import check_dtype, check_nonempty, check_shape
+from course_lib.errors import check_dtype, check_shape
+from course_lib.stacked import StackedRecurrent
 
 __all__ = ["LSTMCell", "LSTM", "GATES", "lstm_cell_step"]
 
@@ -119,12 +120,13 @@ class LSTMCell(nn.Module):
         return self
 
 
-class LSTM(nn.Module):
+class LSTM(StackedRecurrent):
     r"""A multi-layer, optionally bidirectional LSTM that loops over time with :class:`LSTMCell`.
 
     Layer :math:`\ell > 0` reads the outputs of layer :math:`\ell - 1` (both directions concatenated
-    when bidirectional). The input's share of every step, :math:`x_t W_x + b`, is computed for all
-    ``T`` steps in one product before the loop; only :math:`h_{t-1} W_h` stays inside it.
+    when bidirectional; see :class:`course_lib.stacked.StackedRecurrent`). The input's share of every
+    step, :math:`x_t W_x + b`, is computed for all ``T`` steps in one product before the loop; only
+    :math:`h_{t-1} W_h` stays inside it.
 
     Args:
         input_size: D.
@@ -145,22 +147,15 @@ class LSTM(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bidirectional: bool = False,
                  batch_first: bool = True, forget_bias: float = 0.0) -> None:
-        super().__init__()
-        if num_layers < 1:
-            raise ValueError(f"num_layers must be >= 1, got {num_layers}")
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bidirectional, self.batch_first = bidirectional, batch_first
-        self.num_directions = 2 if bidirectional else 1
-        self.cells = nn.ModuleList()
-        for layer in range(num_layers):
-            d_in = input_size if layer == 0 else hidden_size * self.num_directions
-            for _ in range(self.num_directions):
-                self.cells.append(LSTMCell(d_in, hidden_size, forget_bias))
+        super().__init__(lambda d, h: LSTMCell(d, h, forget_bias), input_size, hidden_size, num_layers,
+                         bidirectional, batch_first)
 
-    def _run_direction(self, cell: LSTMCell, x: Tensor, h: Tensor, c: Tensor, reverse: bool,
-                       gates: list | None = None) -> tuple[Tensor, Tensor, Tensor]:
-        a_x = torch.addmm(cell.b, x.transpose(0, 1).reshape(-1, x.shape[-1]), cell.W_x)  # (T * B, 4H)
+    @staticmethod
+    def _run_direction(cell: LSTMCell, x: Tensor, state: tuple[Tensor, Tensor], reverse: bool,
+                       gates: list | None = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        h, c = state
         T = x.shape[1]
+        a_x = torch.addmm(cell.b, x.transpose(0, 1).reshape(-1, x.shape[-1]), cell.W_x)  # (T * B, 4H)
         a_x = a_x.view(T, x.shape[0], -1)  # (T, B, 4H): the input's share of every step, in one product
         outputs: list[Tensor] = [None] * T  # type: ignore[list-item]
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
@@ -171,60 +166,18 @@ class LSTM(nn.Module):
             else:
                 h, c = lstm_cell_step(a_x[t], h, c, cell.W_h)  # 2 x (B, H)
             outputs[t] = h
-        return torch.stack(outputs, dim=1), h, c  # (B, T, H)
+        return torch.stack(outputs, dim=1), (h, c)  # (B, T, H)
 
     def forward(self, x: Tensor, state: LSTMState | None = None,
                 return_gates: bool = False) -> tuple[Tensor, LSTMState] | tuple[Tensor, LSTMState, dict]:
         """Run the whole sequence. With ``return_gates`` (one layer, one direction only), also return
         a dict of the gates ``i, f, g, o`` and the cell state ``c``, each (B, T, H)."""
-        check_dtype("x", x, "float")
-        if not self.batch_first:
-            check_shape("x", x, ("T", "B", "D"), D=self.input_size)
-            x = x.transpose(0, 1)  # (B, T, D)
-        check_shape("x", x, ("B", "T", "D"), D=self.input_size)
-        check_nonempty("x", x, dim=1)
-        B, LD = x.shape[0], self.num_layers * self.num_directions
-        if state is None:
-            zeros = x.new_zeros(LD, B, self.hidden_size)
-            state = (zeros, zeros)
-        h_0, c_0 = state
-        check_shape("h_0", h_0, (LD, B, self.hidden_size))
-        check_shape("c_0", c_0, (LD, B, self.hidden_size))
-        if return_gates and LD != 1:
-            raise ValueError(f"return_gates needs a one-layer, one-direction LSTM, got {LD} layer-directions")
+        x = self._batch_first_input(x)  # (B, T, D)
+        h_0, c_0 = state if state is not None else (None, None)
+        initial = (self._initial("h_0", h_0, x), self._initial("c_0", c_0, x))
         gates: list | None = [] if return_gates else None
-        h_n, c_n = [], []
-        layer_in = x
-        for layer in range(self.num_layers):
-            outs = []
-            for d in range(self.num_directions):
-                k = layer * self.num_directions + d
-                out, h, c = self._run_direction(self.cells[k], layer_in, h_0[k], c_0[k], reverse=d == 1, gates=gates)
-                outs.append(out)
-                h_n.append(h)
-                c_n.append(c)
-            layer_in = torch.cat(outs, dim=-1) if len(outs) > 1 else outs[0]  # (B, T, dirs * H)
-        output = layer_in if self.batch_first else layer_in.transpose(0, 1)
-        final = (torch.stack(h_n), torch.stack(c_n))  # 2 x (L * dirs, B, H)
+        output, (h_n, c_n) = self._run_layers(x, initial, self._run_direction, gates)
         if gates is not None:
             stacked = {k: torch.stack([g[k] for g in gates], dim=1) for k in ("i", "f", "g", "o", "c")}  # (B, T, H)
-            return output, final, stacked
-        return output, final
-
-    @torch.no_grad()
-    def load_from_torch(self, lstm: nn.LSTM) -> LSTM:
-        """Copy every layer and direction of an ``nn.LSTM`` with the same sizes.
-
-        Raises:
-            ValueError: if layers, directions or ``proj_size`` differ.
-        """
-        if lstm.num_layers != self.num_layers or lstm.bidirectional != self.bidirectional:
-            raise ValueError(f"nn.LSTM has num_layers={lstm.num_layers}, bidirectional={lstm.bidirectional}; "
-                             f"expected {self.num_layers}, {self.bidirectional}")
-        if getattr(lstm, "proj_size", 0):
-            raise ValueError("nn.LSTM with proj_size > 0 is not supported")
-        for layer in range(self.num_layers):
-            for d in range(self.num_directions):
-                suffix = f"_l{layer}" + ("_reverse" if d == 1 else "")
-                self.cells[layer * self.num_directions + d].load_from_torch(lstm, suffix)
-        return self
+            return output, (h_n, c_n), stacked
+        return output, (h_n, c_n)
