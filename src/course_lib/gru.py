@@ -141,15 +141,15 @@ class GRU(StackedRecurrent):
     def _run_direction(cell: GRUCell, x: Tensor, state: tuple[Tensor], reverse: bool,
                        gates: list | None = None) -> tuple[Tensor, tuple[Tensor]]:
         (h,) = state
-        u = x @ cell.W_x + cell.b_x  # (B, T, 3H): the input's share of every step, in one product
+        u = (x @ cell.W_x + cell.b_x).unbind(1)  # T x (B, 3H): the input's share of every step, in one product
         T = x.shape[1]
         outputs: list[Tensor] = [None] * T  # type: ignore[list-item]
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
             if gates is not None:
-                h, g = gru_cell_step(u[:, t], h, cell.W_h, cell.b_h, return_gates=True)
+                h, g = gru_cell_step(u[t], h, cell.W_h, cell.b_h, return_gates=True)
                 gates.append(g)
             else:
-                h = gru_cell_step(u[:, t], h, cell.W_h, cell.b_h)  # (B, H)
+                h = gru_cell_step(u[t], h, cell.W_h, cell.b_h)  # (B, H)
             outputs[t] = h
         return torch.stack(outputs, dim=1), (h,)  # (B, T, H)
 

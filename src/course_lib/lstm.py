@@ -156,7 +156,9 @@ class LSTM(StackedRecurrent):
         h, c = state
         T = x.shape[1]
         a_x = torch.addmm(cell.b, x.transpose(0, 1).reshape(-1, x.shape[-1]), cell.W_x)  # (T * B, 4H)
-        a_x = a_x.view(T, x.shape[0], -1)  # (T, B, 4H): the input's share of every step, in one product
+        # T x (B, 4H): the input's share of every step. unbind, not a_x[t]: indexing would make the
+        # backward pass build a zero (T, B, 4H) gradient per step (3x slower training at T = 50).
+        a_x = a_x.view(T, x.shape[0], -1).unbind(0)
         outputs: list[Tensor] = [None] * T  # type: ignore[list-item]
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
             if gates is not None:
