@@ -90,7 +90,8 @@ def run(config: GatesConfig) -> dict:
         emb = model.embed(ids)  # (1, T, E)
         out, _, gates = scratch(emb, return_gates=True)
         ref_out, _ = model.lstm(emb)
-    # units whose cell state varies most over the passage: the most "active" memories
+    # the 6 units whose cell state varies most over the passage (the most "active" memories); only
+    # their gates are saved
     c = gates["c"][0]  # (T, H)
     units = torch.argsort(c.std(dim=0), descending=True)[:6].tolist()
     results = {
@@ -98,8 +99,8 @@ def run(config: GatesConfig) -> dict:
         "train_time_s": hist.train_time,
         "scratch_vs_torch_max_abs_diff": float((out - ref_out).abs().max()),
         "passage": passage, "units": units,
-        "gates": {k: v[0].tolist() for k, v in gates.items()},
+        "gates": {k: v[0][:, units].tolist() for k, v in gates.items()},  # (T, 6): the units below only
         "mean_gate": {k: float(v.mean()) for k, v in gates.items() if k in ("i", "f", "o")},
     }
-    results["figure"] = plot_gate_activations(passage, results["gates"], units[:4])
+    results["figure"] = plot_gate_activations(passage, results["gates"], [0, 1, 2, 3], unit_labels=units[:4])
     return results

@@ -54,11 +54,13 @@ def plot_lstm_step(values: dict, step: str, ax=None):
 
 
 def plot_gate_activations(text: str, gates: dict, units: list[int], names: tuple[str, ...] = ("i", "f", "o", "c"),
-                          max_chars: int = 80):
+                          max_chars: int = 80, unit_labels: list[int] | None = None):
     """Heat maps of gate values over the characters of ``text``: one panel per gate, one row per unit.
 
     Args:
         gates: name -> array (T, H) for one sequence (``LSTM(..., return_gates=True)`` gives (B, T, H)).
+        units: the columns of each array to draw.
+        unit_labels: the names of those units in the labels (default: ``units``).
     """
     import matplotlib.pyplot as plt
 
@@ -69,7 +71,7 @@ def plot_gate_activations(text: str, gates: dict, units: list[int], names: tuple
         values = np.asarray(gates[name])[:T, units].T  # (units, T)
         lo, hi = (0, 1) if name in ("i", "f", "o", "r", "z") else (-1, 1)
         ax.imshow(values, cmap="viridis" if lo == 0 else "coolwarm", vmin=lo, vmax=hi, aspect="auto")
-        ax.set_yticks(range(len(units)), [f"{name}[{u}]" for u in units], fontsize=7)
+        ax.set_yticks(range(len(units)), [f"{name}[{u}]" for u in (unit_labels or units)], fontsize=7)
     last = np.atleast_1d(axes)[-1]
     last.set_xticks(range(T), [repr(ch)[1:-1] if ch != " " else "␣" for ch in text[:T]], fontsize=7)
     fig.tight_layout()
