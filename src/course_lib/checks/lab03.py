@@ -17,7 +17,6 @@ from course_lib.checks.core import as_numpy, check_array, fail, passed, rel_erro
 from course_lib.functional.lstm import lstm_step_backward as ref_backward
 from course_lib.functional.lstm import lstm_step_forward as ref_forward
 from course_lib.functional.lstm import sigmoid
-from course_lib.gradcheck import numerical_gradient_array
 
 __all__ = ["check_lstm_step_forward", "check_lstm_step_backward", "check_lstm_cell", "lstm_inputs"]
 
@@ -84,6 +83,8 @@ def check_lstm_step_forward(lstm_step_forward: Callable, seed: int = 0,
 def check_lstm_step_backward(lstm_step_forward: Callable, lstm_step_backward: Callable, seed: int = 0,
                              sizes: tuple[int, int, int] = (3, 4, 5)) -> None:
     """Your backward against a float64 numerical gradient of your forward (and the reference)."""
+    from course_lib.gradcheck import numerical_gradient_array  # here: gradcheck imports checks.core
+
     p = lstm_inputs(seed, sizes)
     rng = np.random.default_rng(seed + 1)
     h, c, cache = lstm_step_forward(**p)
