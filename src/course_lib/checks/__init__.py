@@ -19,14 +19,21 @@ from course_lib.checks.lab02 import (
     check_sample_next,
     check_train_step,
 )
+from course_lib.checks.lab03 import check_lstm_cell, check_lstm_step_backward, check_lstm_step_forward
+from course_lib.checks.lab04 import check_beats_adding_baseline, check_gru_cell, check_which_beats_baseline
 
 __all__ = [
     "CheckFailed",
     "check_array",
     "check_batchify",
+    "check_beats_adding_baseline",
     "check_get_chunk",
+    "check_gru_cell",
     "check_logsumexp",
     "check_loss_below",
+    "check_lstm_cell",
+    "check_lstm_step_backward",
+    "check_lstm_step_forward",
     "check_one_hot",
     "check_rnn_backward",
     "check_rnn_forward",
@@ -35,6 +42,7 @@ __all__ = [
     "check_sample_next",
     "check_softmax",
     "check_train_step",
+    "check_which_beats_baseline",
     "fail",
     "passed",
     "rel_error",

@@ -1,0 +1,78 @@
+"""Figures for chapters 3-4: what each LSTM step does to a few units, and gates over a text."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from course_lib.lstm import LSTMCell, lstm_cell_step
+
+__all__ = ["lstm_step_values", "plot_lstm_step", "plot_gate_activations", "LSTM_STEPS"]
+
+#: The four steps of chapter 3 and the vectors each figure shows (inputs, then result).
+LSTM_STEPS = {
+    "forget": (("c_prev", r"$c_{t-1}$"), ("f", r"$f_t$"), ("f_c", r"$f_t \odot c_{t-1}$")),
+    "input": (("i", r"$i_t$"), ("g", r"$g_t$"), ("i_g", r"$i_t \odot g_t$")),
+    "cell": (("f_c", r"$f_t \odot c_{t-1}$"), ("i_g", r"$i_t \odot g_t$"), ("c", r"$c_t$")),
+    "output": (("o", r"$o_t$"), ("tanh_c", r"$\tanh(c_t)$"), ("h", r"$h_t$")),
+}
+
+
+@torch.no_grad()
+def lstm_step_values(cell: LSTMCell, x_t: torch.Tensor, h_prev: torch.Tensor, c_prev: torch.Tensor) -> dict:
+    """Every intermediate vector of one step of ``cell`` for one example.
+
+    Shapes: x_t (1, D), h_prev (1, H), c_prev (1, H) -> dict of NumPy vectors (H,).
+    """
+    h, c, g = lstm_cell_step(x_t @ cell.W_x + cell.b, h_prev, c_prev, cell.W_h, return_gates=True)
+    vals = {k: v[0] for k, v in g.items()}
+    vals.update(c_prev=c_prev[0], f_c=g["f"][0] * c_prev[0], i_g=g["i"][0] * g["g"][0], c=c[0],
+                tanh_c=torch.tanh(c[0]), h=h[0])
+    return {k: v.numpy() for k, v in vals.items()}
+
+
+def plot_lstm_step(values: dict, step: str, ax=None):
+    """One small figure per step: three rows of H coloured cells (blue < 0 < red), numbers inside."""
+    import matplotlib.pyplot as plt
+
+    if step not in LSTM_STEPS:
+        raise ValueError(f"step must be one of {list(LSTM_STEPS)}, got {step!r}")
+    rows = LSTM_STEPS[step]
+    H = len(values[rows[0][0]])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.55 * H + 1.5, 1.5))
+    grid = np.stack([values[k] for k, _ in rows])  # (3, H)
+    ax.imshow(grid, cmap="coolwarm", vmin=-1, vmax=1, aspect="auto")
+    for r in range(grid.shape[0]):
+        for j in range(H):
+            ax.text(j, r, f"{grid[r, j]:.2f}", ha="center", va="center", fontsize=7)
+    ax.set_yticks(range(len(rows)), [label for _, label in rows])
+    ax.set_xticks(range(H), [str(j) for j in range(H)])
+    ax.set_xlabel("hidden unit")
+    ax.set_title(f"{step} step", fontsize=9)
+    return ax.figure
+
+
+def plot_gate_activations(text: str, gates: dict, units: list[int], names: tuple[str, ...] = ("i", "f", "o", "c"),
+                          max_chars: int = 80, unit_labels: list[int] | None = None):
+    """Heat maps of gate values over the characters of ``text``: one panel per gate, one row per unit.
+
+    Args:
+        gates: name -> array (T, H) for one sequence (``LSTM(..., return_gates=True)`` gives (B, T, H)).
+        units: the columns of each array to draw.
+        unit_labels: the names of those units in the labels (default: ``units``).
+    """
+    import matplotlib.pyplot as plt
+
+    T = min(len(text), max_chars)
+    fig, axes = plt.subplots(len(names), 1, figsize=(0.14 * T + 1.5, 0.45 * len(units) * len(names) + 0.8),
+                             sharex=True)
+    for ax, name in zip(np.atleast_1d(axes), names, strict=True):
+        values = np.asarray(gates[name])[:T, units].T  # (units, T)
+        lo, hi = (0, 1) if name in ("i", "f", "o", "r", "z") else (-1, 1)
+        ax.imshow(values, cmap="viridis" if lo == 0 else "coolwarm", vmin=lo, vmax=hi, aspect="auto")
+        ax.set_yticks(range(len(units)), [f"{name}[{u}]" for u in (unit_labels or units)], fontsize=7)
+    last = np.atleast_1d(axes)[-1]
+    last.set_xticks(range(T), [repr(ch)[1:-1] if ch != " " else "␣" for ch in text[:T]], fontsize=7)
+    fig.tight_layout()
+    return fig
