@@ -17,7 +17,7 @@ from torch import Tensor
 from course_lib.errors import ShapeError
 from course_lib.seq2seq import check_src, index_state
 
-__all__ = ["Hypothesis", "beam_search", "greedy_decode", "ids_to_strings"]
+__all__ = ["Hypothesis", "beam_search", "greedy_decode", "ids_to_strings", "translate"]
 
 
 @torch.no_grad()
@@ -131,3 +131,28 @@ def beam_search(model, src: Tensor, src_mask: Tensor, bos_id: int, end_id: int, 
 def ids_to_strings(ids: Tensor, vocab) -> list[str]:
     """Decode each row of ids (B, L) with ``vocab`` (stopping at ``<end>``)."""
     return [vocab.decode(row) for row in ids.tolist()]
+
+
+@torch.no_grad()
+def translate(model, sources, src_vocab, tgt_vocab, max_len: int, batch_size: int = 256) -> list[str]:
+    """Greedy-decode a list of source strings into strings (model put in eval mode, then restored).
+
+    Raises:
+        ShapeError: for an empty list or an empty source.
+    """
+    from course_lib.data.dates import encode_pairs
+
+    if len(sources) == 0:
+        raise ShapeError("translate needs at least one source, got 0")
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    out: list[str] = []
+    for i in range(0, len(sources), batch_size):
+        chunk = sources[i:i + batch_size]
+        batch = encode_pairs([(s, "") for s in chunk], src_vocab, tgt_vocab).to(device)
+        ids, _ = greedy_decode(model, batch.src, batch.src_mask, tgt_vocab.bos_id, tgt_vocab.end_id, max_len,
+                               pad_id=tgt_vocab.pad_id)
+        out.extend(ids_to_strings(ids.cpu(), tgt_vocab))
+    model.train(was_training)
+    return out
