@@ -9,7 +9,6 @@ from course_lib.attention import Attention, additive_score, attend, dot_score, g
 from course_lib.errors import ShapeError
 
 
-
 def _inputs(B=2, T=3, S=5, Hq=4, Hk=4, seed=0):
     g = torch.Generator().manual_seed(seed)
     return torch.randn(B, T, Hq, generator=g), torch.randn(B, S, Hk, generator=g)

@@ -82,7 +82,7 @@ def beam_search(model, src: Tensor, src_mask: Tensor, bos_id: int, end_id: int, 
         raise ShapeError(f"beam_size and max_len must be >= 1, got {beam_size} and {max_len}")
     memory = model.encode(src, src_mask)
     state = model.init_state(memory)
-    k = 1  # live beams
+
     memory_k = memory
     y = torch.full((1,), bos_id, dtype=torch.long, device=src.device)  # (k,)
     seqs: list[list[int]] = [[]]

@@ -85,7 +85,8 @@ def check_decoder(Decoder: type, seed: int = 0, V: int = 11, E: int = 5, H: int 
     dec = Decoder(V, E, H)
     g = torch.Generator().manual_seed(seed)
     B, S, T = 3, 5, 6
-    mem = Memory(torch.randn(B, S, H, generator=g), torch.randn(1, B, H, generator=g), torch.ones(B, S, dtype=torch.bool))
+    mem = Memory(torch.randn(B, S, H, generator=g), torch.randn(1, B, H, generator=g),
+                 torch.ones(B, S, dtype=torch.bool))
     tgt_in = torch.randint(1, V, (B, T), generator=g)
     with torch.no_grad():
         logits, _ = dec(tgt_in, mem)

@@ -49,7 +49,8 @@ def plot_attention(alpha, source: Sequence[str], output: Sequence[str], ax=None,
     return ax
 
 
-def attention_examples(model, sources: Sequence[str], src_vocab, tgt_vocab, max_len: int = 12) -> list[AttentionExample]:
+def attention_examples(model, sources: Sequence[str], src_vocab, tgt_vocab,
+                       max_len: int = 12) -> list[AttentionExample]:
     """Greedy-decode ``sources`` and collect their attention maps (``<end>`` row included as "$").
 
     Raises:
