@@ -18,6 +18,20 @@ from course_lib.errors import ShapeError
 __all__ = ["AttentionExample", "attention_examples", "attention_explorer", "plot_attention", "plot_attention_grid"]
 
 
+#: Tick labels for characters that the default font (DejaVu Sans) cannot draw: the Korean date
+#: suffixes year/month/day are written in romanisation; a space is shown as an open box.
+TICK_LABELS = {" ": "␣", "년": "nyeon", "월": "wol", "일": "il"}
+
+
+def _tick(c: str) -> str:
+    return TICK_LABELS.get(c, c)
+
+
+def _drawable(text: str) -> str:
+    """``text`` with the characters of :data:`TICK_LABELS` (except spaces) romanised, for titles."""
+    return "".join(c if c == " " else f"({_tick(c)})" if c in TICK_LABELS else c for c in text)
+
+
 @dataclass
 class AttentionExample:
     """One decoded example: source characters, output characters and alpha (len(output), len(source))."""
@@ -40,7 +54,10 @@ def plot_attention(alpha, source: Sequence[str], output: Sequence[str], ax=None,
     if ax is None:
         _, ax = plt.subplots(figsize=(0.28 * len(source) + 1.2, 0.28 * len(output) + 1.0))
     ax.imshow(a, cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(source)), [c if c != " " else "␣" for c in source], fontsize=8)
+    labels = [_tick(c) for c in source]
+    ax.set_xticks(range(len(source)), labels, fontsize=8)
+    for t, lab in zip(ax.get_xticklabels(), labels, strict=True):
+        t.set_rotation(90 if len(lab) > 1 else 0)
     ax.set_yticks(range(len(output)), list(output), fontsize=8)
     ax.set_xlabel("source")
     ax.set_ylabel("output")
@@ -86,7 +103,8 @@ def plot_attention_grid(examples: Sequence[AttentionExample], ncols: int = 2):
     width = max(len(e.source) for e in examples)
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * (0.24 * width + 1.4), nrows * 3.4), squeeze=False)
     for ax, ex in zip(axes.flat, examples, strict=False):
-        plot_attention(ex.alpha, list(ex.source), list(ex.output), ax=ax, title=f"{ex.source!r} → {ex.output[:-1]}")
+        plot_attention(ex.alpha, list(ex.source), list(ex.output), ax=ax,
+                       title=f"{_drawable(ex.source)!r} → {ex.output[:-1]}")
     for ax in axes.flat[n:]:
         ax.axis("off")
     fig.tight_layout()
@@ -108,7 +126,8 @@ def attention_explorer(examples: Sequence[AttentionExample]):
         out.clear_output(wait=True)
         with out:
             ex = examples[i]
-            ax = plot_attention(ex.alpha, list(ex.source), list(ex.output), title=f"{ex.source!r} → {ex.output}")
+            ax = plot_attention(ex.alpha, list(ex.source), list(ex.output),
+                                title=f"{_drawable(ex.source)!r} → {ex.output}")
             plt.show(ax.figure)
 
     slider = widgets.IntSlider(value=0, min=0, max=len(examples) - 1, description="example")
