@@ -93,3 +93,29 @@ def test_bad_inputs_raise_typed_errors_saying_expected_vs_got():
         masked_softmax(torch.randn(2, 3), torch.ones(2, 3))
     with pytest.raises(ValueError, match="query_size == key_size"):
         Attention("dot", 4, 6)
+
+
+def test_heat_maps_check_their_shape_and_need_a_model_with_attention():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from course_lib.data.dates import date_vocabs
+    from course_lib.plotting.attention import (
+        attention_examples,
+        attention_explorer,
+        plot_attention,
+        plot_attention_grid,
+    )
+    from course_lib.seq2seq import Seq2SeqConfig, make_seq2seq
+
+    with pytest.raises(ShapeError, match=r"alpha must have shape \(len\(output\)=2, len\(source\)=3\)"):
+        plot_attention(torch.zeros(3, 2), list("abc"), list("xy"))
+    src_vocab, tgt_vocab = date_vocabs()
+    model = make_seq2seq(len(src_vocab), len(tgt_vocab), Seq2SeqConfig(8, 16, attention="dot"))
+    examples = attention_examples(model, ["2026년 11월 23일", "1/2/03"], src_vocab, tgt_vocab, max_len=4)
+    assert examples[0].alpha.shape == (len(examples[0].output), len(examples[0].source))
+    fig = plot_attention_grid(examples)
+    assert "nyeon" in [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert attention_explorer(examples) is not None
+    with pytest.raises(ValueError, match="no attention"):
+        attention_examples(make_seq2seq(len(src_vocab), len(tgt_vocab)), ["1/2/03"], src_vocab, tgt_vocab)

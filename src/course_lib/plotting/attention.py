@@ -118,6 +118,7 @@ def attention_explorer(examples: Sequence[AttentionExample]):
     """
     try:
         import ipywidgets as widgets
+        from IPython.display import display
     except ImportError:
         return None
     out = widgets.Output()
@@ -128,7 +129,8 @@ def attention_explorer(examples: Sequence[AttentionExample]):
             ex = examples[i]
             ax = plot_attention(ex.alpha, list(ex.source), list(ex.output),
                                 title=f"{_drawable(ex.source)!r} → {ex.output}")
-            plt.show(ax.figure)
+            display(ax.figure)
+            plt.close(ax.figure)
 
     slider = widgets.IntSlider(value=0, min=0, max=len(examples) - 1, description="example")
     slider.observe(lambda change: show(change["new"]), names="value")
