@@ -4,6 +4,8 @@ Synthetic tasks (adding problem, copy, reverse, dates) live in submodules of thi
 """
 
 from course_lib.data.corpus import CORPORA, CorpusInfo, data_dir, load_corpus, split_text
+from course_lib.data.dates import DateDataset, Seq2SeqBatch, encode_pairs, make_date_dataset, make_date_pairs
+from course_lib.data.seq_tasks import SeqTask
 from course_lib.data.vocab import BOS, END, PAD, SPECIALS, UNK, Vocab
 
 __all__ = [
@@ -14,8 +16,14 @@ __all__ = [
     "SPECIALS",
     "UNK",
     "CorpusInfo",
+    "DateDataset",
+    "Seq2SeqBatch",
+    "SeqTask",
     "Vocab",
     "data_dir",
+    "encode_pairs",
     "load_corpus",
+    "make_date_dataset",
+    "make_date_pairs",
     "split_text",
 ]
