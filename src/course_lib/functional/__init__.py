@@ -4,6 +4,8 @@ Every backward pass here has a float64 numerical gradient check in ``tests/``.
 """
 
 from course_lib.functional.core import logsumexp, one_hot, softmax
+from course_lib.functional.gru import gru_step_backward, gru_step_forward
+from course_lib.functional.lstm import lstm_step_backward, lstm_step_forward, sigmoid
 from course_lib.functional.rnn import (
     affine_backward,
     affine_forward,
