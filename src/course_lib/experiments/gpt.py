@@ -155,7 +155,7 @@ def _figure(history: History, label: str, reference: float | None):
 
 
 def run_gpt(config: CPUConfig) -> dict:
-    """Train a GPT with ``config``; return losses, times, throughput and samples (no figure)."""
+    """Train a GPT with ``config``; return losses, times, throughput, samples, the model and the vocabulary."""
     seed_everything(config.seed)
     device = get_device(config.device)
     data = ShakespeareChars(config.block_size, config.batch_size, seed=config.seed)
@@ -191,6 +191,7 @@ def run_gpt(config: CPUConfig) -> dict:
         "samples": samples,
         "reference": NANOGPT_REFERENCE["gpu" if isinstance(config, GPUConfig) else "cpu"],
         "model": model,
+        "vocab": data.vocab,
     }
 
 
@@ -199,6 +200,7 @@ def gpt_shakespeare(config: CPUConfig) -> dict:
     """Char-level GPT on Shakespeare: nanoGPT's CPU setting (default) or its GPU setting (--full)."""
     results = run_gpt(config)
     results.pop("model")
+    results.pop("vocab")
     history = History(**{k: v for k, v in results["history"].items() if k not in ("best_val_loss", "best_step")})
     results["figure"] = _figure(history, "course_lib GPT", results["reference"]["best_val_loss"])
     return results
