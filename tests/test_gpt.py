@@ -72,3 +72,16 @@ def test_short_gpt_run_beats_the_bigram_baseline():
     r = run_gpt(LiveConfig(steps=250, eval_every=125, sample_chars=20))
     assert r["best_val_loss"] < r["bigram_val_loss"]
     assert len(r["samples"]["T=0.8"]) == 21
+
+
+def test_experiment_configs_are_nanogpts_cpu_and_gpu_settings():
+    from course_lib.experiments.gpt import CPUConfig, GPUConfig
+    from course_lib.experiments.registry import get_experiment
+
+    cpu, gpu = CPUConfig(), GPUConfig()
+    assert (cpu.n_layer, cpu.n_head, cpu.n_embd, cpu.block_size, cpu.batch_size, cpu.steps, cpu.dropout) == \
+        (4, 4, 128, 64, 12, 2000, 0.0)
+    assert (gpu.n_layer, gpu.n_head, gpu.n_embd, gpu.block_size, gpu.batch_size, gpu.steps, gpu.dropout) == \
+        (6, 6, 384, 256, 64, 5000, 0.2)
+    exp = get_experiment("gpt_shakespeare")
+    assert exp.small is CPUConfig and exp.full is GPUConfig

@@ -204,3 +204,23 @@ def test_seq2seq_transformer_masks_source_padding():
     tgt = torch.tensor([[1, 3, 4]])
     torch.testing.assert_close(model(src, tgt), model(src_more_pad, tgt))
     assert model.greedy_decode(src, bos_id=1, max_len=4).shape == (1, 4)
+
+
+def test_plotting_measures_variance_near_d_k_and_draws_figures():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from course_lib.plotting.transformer import (
+        dot_product_variance,
+        plot_attention_heads,
+        plot_dot_product_variance,
+        plot_positional_encoding,
+    )
+
+    stats = dot_product_variance([8, 128], n=8192)
+    assert abs(stats["var"][1] / 128 - 1) < 0.1 and abs(stats["var_scaled"][1] - 1) < 0.1
+    assert stats["max_alpha"][1] > stats["max_alpha_scaled"][1]
+    assert len(plot_dot_product_variance(stats).axes) == 2
+    assert len(plot_positional_encoding(20, 8, dims=(0, 1)).axes) == 3  # image, colour bar, lines
+    w = torch.softmax(torch.randn(2, 4, 4), -1)
+    assert len(plot_attention_heads(w, list("abcd")).axes) == 2
