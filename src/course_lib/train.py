@@ -214,7 +214,7 @@ def fit(model: nn.Module, get_batch: Callable[[str], Batch], loss_fn: LossFn, co
         history.grad_norm.append(clip_gradients(model, config.clip_norm, config.clip_value))
         optimizer.step()
         state = detach_state(state) if config.carry_state else None
-        history.train_loss.append(float(loss.detach()))
+        history.train_loss.append(loss.item())
         if device.type == "cuda":
             torch.cuda.synchronize()
         train_time += time.perf_counter() - t0
@@ -224,7 +224,7 @@ def fit(model: nn.Module, get_batch: Callable[[str], Batch], loss_fn: LossFn, co
             history.val_step.append(step)
             history.val_loss.append(val)
             history.elapsed.append(train_time)
-            bar.set_postfix(train=f"{float(loss.detach()):.3f}", val=f"{val:.3f}")
+            bar.set_postfix(train=f"{history.train_loss[-1]:.3f}", val=f"{val:.3f}")
             if config.checkpoint and val < best:
                 save_checkpoint(config.checkpoint, model, optimizer, step, extra={"val_loss": val})
             best = min(best, val)

@@ -34,6 +34,13 @@ from course_lib.checks.lab06 import (
     check_masked_softmax,
     check_trained_attention,
 )
+from course_lib.checks.lab07 import (
+    check_causal_mask,
+    check_multi_head_attention,
+    check_no_future_attention,
+    check_scaled_dot_product_attention,
+    check_tiny_gpt_beats_bigram,
+)
 
 __all__ = [
     "CheckFailed",
@@ -42,6 +49,7 @@ __all__ = [
     "check_attentional_output",
     "check_batchify",
     "check_beats_adding_baseline",
+    "check_causal_mask",
     "check_date_accuracy",
     "check_decoder",
     "check_encoder",
@@ -54,14 +62,18 @@ __all__ = [
     "check_lstm_step_backward",
     "check_lstm_step_forward",
     "check_masked_softmax",
+    "check_multi_head_attention",
+    "check_no_future_attention",
     "check_one_hot",
     "check_rnn_backward",
     "check_rnn_forward",
     "check_rnn_step_backward",
     "check_rnn_step_forward",
     "check_sample_next",
+    "check_scaled_dot_product_attention",
     "check_sequence_loss",
     "check_softmax",
+    "check_tiny_gpt_beats_bigram",
     "check_train_step",
     "check_trained_attention",
     "check_which_beats_baseline",

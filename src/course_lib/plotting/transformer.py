@@ -1,0 +1,87 @@
+"""Figures for chapter 7: positional encodings, attention maps of heads, dot-product variance vs d_k."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from course_lib.transformer import sinusoidal_positional_encoding
+
+__all__ = ["dot_product_variance", "plot_positional_encoding", "plot_attention_heads", "plot_dot_product_variance"]
+
+
+def plot_positional_encoding(T: int = 100, d_model: int = 64, dims: Sequence[int] = (0, 1, 6, 7, 30)):
+    """Left: the (T, d) sinusoidal table as an image; right: a few of its columns against position."""
+    pe = sinusoidal_positional_encoding(T, d_model).numpy()  # (T, d)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    im = axes[0].imshow(pe, aspect="auto", cmap="RdBu", vmin=-1, vmax=1)
+    axes[0].set_xlabel("dimension i")
+    axes[0].set_ylabel("position t")
+    axes[0].set_title("sinusoidal positional encoding")
+    fig.colorbar(im, ax=axes[0])
+    for d in dims:
+        axes[1].plot(pe[:, d], label=f"dim {d} ({'sin' if d % 2 == 0 else 'cos'})")
+    axes[1].set_xlabel("position t")
+    axes[1].legend(fontsize=8, loc="lower left")
+    axes[1].set_title("low dimensions oscillate fast, high ones slowly")
+    fig.tight_layout()
+    return fig
+
+
+def plot_attention_heads(weights: torch.Tensor, tokens: Sequence[str], title: str = "", max_heads: int = 8):
+    """One heat map per head. ``weights``: (h, T_q, T_k) of one example; ``tokens`` label both axes."""
+    w = weights.detach().cpu().numpy()  # (h, T, T)
+    h = min(w.shape[0], max_heads)
+    fig, axes = plt.subplots(1, h, figsize=(3.0 * h, 3.2), squeeze=False)
+    labels = [repr(t)[1:-1] if t in ("\n", " ") else t for t in tokens]
+    for i, ax in enumerate(axes[0]):
+        ax.imshow(w[i], cmap="viridis", vmin=0, vmax=1)
+        ax.set_title(f"head {i}")
+        ax.set_xticks(range(len(labels)), labels, fontsize=7)
+        ax.set_yticks(range(len(labels)), labels, fontsize=7)
+        ax.set_xlabel("key (attended)")
+    axes[0][0].set_ylabel("query")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def dot_product_variance(d_ks: Sequence[int], n: int = 20000, seed: int = 0) -> dict[str, list[float]]:
+    """Empirical variance of q·k and of q·k/sqrt(d_k) for q, k with i.i.d. N(0, 1) entries, and the
+    largest softmax weight over 64 keys (how peaked attention is) with and without the scaling."""
+    g = torch.Generator().manual_seed(seed)
+    out: dict[str, list[float]] = {"d_k": [], "var": [], "var_scaled": [], "max_alpha": [], "max_alpha_scaled": []}
+    for d_k in d_ks:
+        q = torch.randn(n, d_k, generator=g)  # (n, d_k)
+        k = torch.randn(n, d_k, generator=g)  # (n, d_k)
+        dots = (q * k).sum(-1)  # (n,)
+        scores = dots[: (n // 64) * 64].view(-1, 64)  # (n/64, 64): 64 keys per query
+        out["d_k"].append(d_k)
+        out["var"].append(dots.var().item())
+        out["var_scaled"].append((dots / math.sqrt(d_k)).var().item())
+        out["max_alpha"].append(torch.softmax(scores, -1).max(-1).values.mean().item())
+        out["max_alpha_scaled"].append(torch.softmax(scores / math.sqrt(d_k), -1).max(-1).values.mean().item())
+    return out
+
+
+def plot_dot_product_variance(stats: dict[str, list[float]]):
+    """Variance of dot products against d_k (log-log), and how peaked the softmax becomes."""
+    d = np.array(stats["d_k"])
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    axes[0].loglog(d, stats["var"], "o-", label=r"Var$(q\cdot k)$")
+    axes[0].loglog(d, stats["var_scaled"], "s-", label=r"Var$(q\cdot k/\sqrt{d_k})$")
+    axes[0].loglog(d, d, "k:", label="$d_k$")
+    axes[0].set_xlabel("$d_k$")
+    axes[0].legend()
+    axes[1].semilogx(d, stats["max_alpha"], "o-", label="unscaled")
+    axes[1].semilogx(d, stats["max_alpha_scaled"], "s-", label=r"scaled by $1/\sqrt{d_k}$")
+    axes[1].set_xlabel("$d_k$")
+    axes[1].set_ylabel("mean largest weight (64 keys)")
+    axes[1].legend()
+    fig.tight_layout()
+    return fig

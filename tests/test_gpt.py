@@ -1,0 +1,87 @@
+"""The GPT is causal, generates with temperature/top-k, its KV cache changes nothing, and it learns."""
+
+import pytest
+import torch
+
+from course_lib.errors import DTypeError
+from course_lib.experiments.gpt import LiveConfig, ShakespeareChars, bigram_baseline, run_gpt
+from course_lib.transformer import GPT, GPTConfig
+
+
+def _gpt(block_size=8, dtype=torch.float64):
+    torch.manual_seed(0)
+    return GPT(GPTConfig(vocab_size=11, block_size=block_size, n_layer=2, n_head=2, n_embd=16)).to(dtype).eval()
+
+
+def test_gpt_logits_at_a_position_do_not_depend_on_later_tokens():
+    model = _gpt()
+    idx = torch.randint(0, 11, (2, 8), generator=torch.Generator().manual_seed(1))
+    idx2 = idx.clone()
+    idx2[:, 5] = (idx2[:, 5] + 1) % 11
+    torch.testing.assert_close(model(idx)[:, :5], model(idx2)[:, :5])
+    assert not torch.allclose(model(idx)[:, 5:], model(idx2)[:, 5:])
+
+
+def test_gpt_ties_output_weights_to_token_embedding():
+    model = _gpt()
+    assert model.lm_head.weight is model.tok_emb.weight
+
+
+@pytest.mark.parametrize("temperature,top_k", [(0.0, None), (1.0, None), (0.8, 3)])
+def test_kv_cache_generates_the_same_tokens_as_no_cache(temperature, top_k):
+    model = _gpt(block_size=8)
+    prompt = torch.tensor([[1, 2, 3], [4, 5, 6]])
+    # 20 new tokens > block_size: covers the cache being rebuilt when the window slides
+    a = model.generate(prompt, 20, temperature, top_k, use_cache=False, generator=torch.Generator().manual_seed(0))
+    b = model.generate(prompt, 20, temperature, top_k, use_cache=True, generator=torch.Generator().manual_seed(0))
+    assert a.shape == (2, 23)
+    assert torch.equal(a, b)
+
+
+def test_top_k_one_is_greedy_and_samples_stay_in_the_top_k():
+    model = _gpt()
+    prompt = torch.tensor([[1, 2]])
+    greedy = model.generate(prompt, 6, temperature=0.0)
+    assert torch.equal(model.generate(prompt, 6, temperature=1.0, top_k=1), greedy)
+    logits = model(prompt)[0, -1]
+    allowed = set(torch.topk(logits, 3).indices.tolist())
+    for s in range(20):
+        tok = model.generate(prompt, 1, top_k=3, generator=torch.Generator().manual_seed(s))[0, -1].item()
+        assert tok in allowed
+
+
+def test_gpt_rejects_float_ids_and_too_long_input():
+    model = _gpt()
+    with pytest.raises(DTypeError):
+        model(torch.zeros(1, 3))
+    with pytest.raises(ValueError, match="block_size"):
+        model(torch.zeros(1, 9, dtype=torch.long))
+    with pytest.raises(ValueError):
+        model.generate(torch.zeros(1, 2, dtype=torch.long), 3, temperature=-1.0)
+
+
+def test_shakespeare_batches_are_shifted_by_one_and_vocab_has_65_chars():
+    data = ShakespeareChars(block_size=16, batch_size=4, seed=0)
+    x, y = data.get_batch("train")
+    assert len(data.vocab) == 65 and x.shape == y.shape == (4, 16)
+    assert torch.equal(x[:, 1:], y[:, :-1])
+    assert 2.3 < bigram_baseline(data.train, data.val, 65) < 2.6
+
+
+def test_short_gpt_run_beats_the_bigram_baseline():
+    r = run_gpt(LiveConfig(steps=250, eval_every=125, sample_chars=20))
+    assert r["best_val_loss"] < r["bigram_val_loss"]
+    assert len(r["samples"]["T=0.8"]) == 21
+
+
+def test_experiment_configs_are_nanogpts_cpu_and_gpu_settings():
+    from course_lib.experiments.gpt import CPUConfig, GPUConfig
+    from course_lib.experiments.registry import get_experiment
+
+    cpu, gpu = CPUConfig(), GPUConfig()
+    assert (cpu.n_layer, cpu.n_head, cpu.n_embd, cpu.block_size, cpu.batch_size, cpu.steps, cpu.dropout) == \
+        (4, 4, 128, 64, 12, 2000, 0.0)
+    assert (gpu.n_layer, gpu.n_head, gpu.n_embd, gpu.block_size, gpu.batch_size, gpu.steps, gpu.dropout) == \
+        (6, 6, 384, 256, 64, 5000, 0.2)
+    exp = get_experiment("gpt_shakespeare")
+    assert exp.small is CPUConfig and exp.full is GPUConfig
