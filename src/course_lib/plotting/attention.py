@@ -68,7 +68,8 @@ def plot_attention(alpha, source: Sequence[str], output: Sequence[str], ax=None,
 
 def attention_examples(model, sources: Sequence[str], src_vocab, tgt_vocab,
                        max_len: int = 12) -> list[AttentionExample]:
-    """Greedy-decode ``sources`` and collect their attention maps (``<end>`` row included as "$").
+    """Greedy-decode ``sources`` and collect their attention maps (``<end>`` row included as "$";
+    ``<unk>``, ``<pad>`` and ``<bos>`` drawn as "?", "_" and "^").
 
     Raises:
         ValueError: if the model's decoder has no attention.
@@ -85,11 +86,14 @@ def attention_examples(model, sources: Sequence[str], src_vocab, tgt_vocab,
     model.train(was_training)
     if attn is None:
         raise ValueError("this model has no attention to show (its decoder returns alpha=None)")
+    # One character per decoded step, so that output[t] labels row t of alpha: the special tokens
+    # (which an untrained model may well produce) are drawn as single symbols.
+    symbol = {tgt_vocab.end_id: "$", tgt_vocab.unk_id: "?", tgt_vocab.pad_id: "_", tgt_vocab.bos_id: "^"}
     out = []
     for b, s in enumerate(sources):
         toks = []
         for i in ids[b].tolist():
-            toks.append("$" if i == tgt_vocab.end_id else str(tgt_vocab.itos[i]))
+            toks.append(symbol.get(i, str(tgt_vocab.itos[i])))
             if i == tgt_vocab.end_id:
                 break
         out.append(AttentionExample(s, "".join(toks), attn[b, :len(toks), :len(s)].cpu().numpy()))
