@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_lib.errors import ChecksumError, DataFileError
+from course_lib.paths import repo_path
 
 __all__ = ["CorpusInfo", "CORPORA", "DATA_ENV", "data_dir", "load_corpus", "split_text"]
 
@@ -35,14 +36,7 @@ CORPORA: dict[str, CorpusInfo] = {
 
 def data_dir() -> Path:
     """The folder holding the corpora: ``$COURSE_DATA_DIR`` if set, else the repository's ``data/``."""
-    env = os.environ.get(DATA_ENV)
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "data" / "README.md").is_file() and (parent / "src" / "course_lib").is_dir():
-            return parent / "data"
-    return Path.cwd() / "data"
+    return repo_path(DATA_ENV, "data")
 
 
 def load_corpus(name: str = "tinyshakespeare", root: str | os.PathLike | None = None) -> str:

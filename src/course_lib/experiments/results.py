@@ -13,6 +13,8 @@ from typing import Any
 
 import torch
 
+from course_lib.paths import repo_path
+
 __all__ = ["results_dir", "save_results", "load_results", "provenance", "RESULTS_ENV"]
 
 RESULTS_ENV = "COURSE_RESULTS_DIR"
@@ -20,14 +22,7 @@ RESULTS_ENV = "COURSE_RESULTS_DIR"
 
 def results_dir() -> Path:
     """``$COURSE_RESULTS_DIR`` if set, else the repository's ``book/_static/results``."""
-    env = os.environ.get(RESULTS_ENV)
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "book").is_dir() and (parent / "src" / "course_lib").is_dir():
-            return parent / "book" / "_static" / "results"
-    return Path.cwd() / "book" / "_static" / "results"
+    return repo_path(RESULTS_ENV, "book", "_static", "results")
 
 
 def _git_commit() -> str:
