@@ -75,7 +75,7 @@ sync: $(STAMP)
 	$(PY) -m course_lib check-sync
 
 nbval: $(STAMP)
-	OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=120 \
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
 	  book solutions
 
 # The same build with Sphinx warnings turned into errors, so that a broken reference fails CI.
