@@ -102,6 +102,7 @@ def plot_val_loss_vs_time(rows: Sequence[dict], ax=None):
             ax.plot([r["train_time_s"]], [r["best_val_loss"]], "x", color=line.get_color(), ms=8,
                     label=f"{r['model'].replace('`', '')}: {r['best_val_loss']} at {r['train_time_s']:.0f} s")
     ax.set_xscale("log")
+    ax.set_xlim(left=1)
     ax.set_ylim(1.6, 2.6)
     ax.set_xlabel("training time (s, log scale; see each run's machine in the table)")
     ax.set_ylabel("validation cross-entropy (nats/char)")
