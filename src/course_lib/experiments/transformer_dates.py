@@ -45,8 +45,9 @@ class TransformerDatesConfig:
     emb_size: int = 32
     hidden_size: int = 64
     score: str = "general"
-    # the Transformer: sizes chosen for about the RNN's parameter count
-    transformer_lr: float = 3e-3
+    # the Transformer: sizes chosen for about the RNN's parameter count; lr the best of 1e-3, 3e-3, 6e-3
+    # at the full setting (exact match 7.8 %, 27.9 %, 38.8 %; one seed, measured once)
+    transformer_lr: float = 6e-3
     warmup_steps: int = 30
     d_model: int = 32
     n_heads: int = 4
@@ -84,7 +85,7 @@ def plot_dates_training(results: dict, ax=None):
         smooth = [sum(loss[max(0, i - k + 1):i + 1]) / len(loss[max(0, i - k + 1):i + 1]) for i in range(len(loss))]
         ax.plot(range(1, len(loss) + 1), smooth, label=f"{MODEL_NAMES[name]}, {r['parameters']:,} params")
     ax.set_yscale("log")
-    ax.set_xlabel("training step (batch of %d)" % results["batch_size"])
+    ax.set_xlabel(f"training step (batch of {results['batch_size']})")
     ax.set_ylabel("training cross-entropy")
     ax.set_title("dates -> ISO: same data, same steps")
     ax.legend(fontsize=8)
