@@ -202,8 +202,9 @@ def test_seq2seq_transformer_masks_source_padding():
     src = torch.tensor([[4, 5, 6, 0, 0]])
     src_more_pad = torch.tensor([[4, 5, 6, 0, 0, 0, 0]])
     tgt = torch.tensor([[1, 3, 4]])
-    torch.testing.assert_close(model(src, tgt), model(src_more_pad, tgt))
-    assert model.greedy_decode(src, bos_id=1, max_len=4).shape == (1, 4)
+    torch.testing.assert_close(model(src, src != 0, tgt), model(src_more_pad, src_more_pad != 0, tgt))
+    _, alpha = model(src, src != 0, tgt, return_attention=True)
+    assert alpha.shape == (1, 3, 5) and torch.all(alpha[..., 3:] == 0)
 
 
 def test_plotting_measures_variance_near_d_k_and_draws_figures():

@@ -45,15 +45,17 @@ State = Tensor | tuple[Tensor, Tensor]
 
 class Memory(NamedTuple):
     """What the encoder hands to the decoder: ``outputs`` (B, S, H), the final ``state`` of the RNN
-    (``(1, B, H)``, or a pair for an LSTM) and the source ``mask`` (B, S)."""
+    (``(1, B, H)``, or a pair for an LSTM; None for a Transformer encoder) and the source ``mask`` (B, S)."""
 
     outputs: Tensor
-    state: State
+    state: State | None
     mask: Tensor
 
     @property
     def context(self) -> Tensor:
         """The fixed context vector c = last hidden state, (B, H)."""
+        if self.state is None:
+            raise ValueError("this encoder has no final state (a Transformer): there is no context vector")
         h = self.state[0] if isinstance(self.state, tuple) else self.state
         return h[-1]  # (B, H)
 
@@ -62,8 +64,10 @@ class Memory(NamedTuple):
         return Memory(self.outputs[idx], index_state(self.state, idx), self.mask[idx])
 
 
-def index_state(state: State, idx: Tensor) -> State:
-    """Select batch entries of an RNN state ``(L, B, H)`` (or an LSTM pair of them)."""
+def index_state(state: State | None, idx: Tensor) -> State | None:
+    """Select batch entries of an RNN state ``(L, B, H)`` (or an LSTM pair of them; None stays None)."""
+    if state is None:
+        return None
     if isinstance(state, tuple):
         return tuple(s[:, idx] for s in state)  # type: ignore[return-value]
     return state[:, idx]  # (L, B', H)

@@ -35,13 +35,14 @@ def _git_commit() -> str:
 
 
 def provenance(device: str | torch.device | None = None) -> dict[str, Any]:
-    """Where and when a result was produced: device (with GPU name), threads, versions, commit."""
+    """Where and when a result was produced: device (with GPU name), threads, load, versions, commit."""
     dev = str(device) if device is not None else "cpu"
     info = {
         "device": dev,
         "device_name": torch.cuda.get_device_name() if dev.startswith("cuda") else platform.processor() or "cpu",
         "torch_threads": torch.get_num_threads(),
         "cpu_count": os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
         "torch": torch.__version__,
         "python": platform.python_version(),
         "commit": _git_commit(),

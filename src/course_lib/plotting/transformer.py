@@ -11,7 +11,8 @@ import torch
 
 from course_lib.transformer import sinusoidal_positional_encoding
 
-__all__ = ["dot_product_variance", "plot_positional_encoding", "plot_attention_heads", "plot_dot_product_variance"]
+__all__ = ["dot_product_variance", "plot_attention_heads", "plot_dot_product_variance", "plot_positional_encoding",
+           "plot_val_loss_vs_time"]
 
 
 def plot_positional_encoding(T: int = 100, d_model: int = 64, dims: Sequence[int] = (0, 1, 6, 7, 30)):
@@ -85,3 +86,26 @@ def plot_dot_product_variance(stats: dict[str, list[float]]):
     axes[1].legend()
     fig.tight_layout()
     return fig
+
+
+def plot_val_loss_vs_time(rows: Sequence[dict], ax=None):
+    """Validation loss against training time, one line per saved run that has a history
+    (rows of :func:`course_lib.experiments.lm_table.lm_rows`); references as dashed lines at their loss
+    and a marker at their time."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    for r in rows:
+        if r.get("elapsed"):
+            ax.plot(r["elapsed"], r["val_loss"], "o-", ms=3, label=r["model"].replace("`", ""))
+        elif r["reference"]:
+            line = ax.axhline(r["best_val_loss"], ls="--", lw=1, color="gray")
+            ax.plot([r["train_time_s"]], [r["best_val_loss"]], "x", color=line.get_color(), ms=8,
+                    label=f"{r['model'].replace('`', '')}: {r['best_val_loss']} at {r['train_time_s']:.0f} s")
+    ax.set_xscale("log")
+    ax.set_xlim(left=1)
+    ax.set_ylim(1.6, 2.6)
+    ax.set_xlabel("training time (s, log scale; see each run's machine in the table)")
+    ax.set_ylabel("validation cross-entropy (nats/char)")
+    ax.legend(fontsize=7)
+    ax.figure.tight_layout()
+    return ax.figure
