@@ -97,6 +97,9 @@ def plot_lm_compare(runs: dict, baselines: dict | None = None):
     for (name, v), ls in zip((baselines or {}).items(), ("--", ":"), strict=False):
         if name != "uniform_lnV":  # ln V = 4.17 would squash the curves
             ax.axhline(v, color="gray", ls=ls, label=f"{name} = {v:.3f}")
+    lo = min(min(r["val_loss"]) for r in runs.values())
+    hi = max([lo + 0.5] + [v for k, v in (baselines or {}).items() if k != "uniform_lnV"])
+    ax.set_ylim(lo - 0.05, hi + 0.15)  # the first evaluations (near ln V) are above the top
     ax.set_xlabel("step")
     ax.set_ylabel("validation loss (nats / char)")
     ax.legend(fontsize=8)
