@@ -15,6 +15,8 @@ from course_lib.experiments.gradient_flow import SmallGradientFlowConfig
 from course_lib.experiments.gradient_flow import run as gradient_flow
 from course_lib.experiments.lm_compare import SAVED_RUNS, SmallLMCompareConfig, cell_config, saved_run
 from course_lib.experiments.lm_compare import run as lm_compare
+from course_lib.experiments.lstm_gates import SmallGatesConfig, char_lm_config
+from course_lib.experiments.lstm_gates import run as lstm_gates
 from course_lib.experiments.results import save_results
 from course_lib.plotting.gates import lm_compare_table
 
@@ -74,3 +76,15 @@ def test_lm_compare_reuses_a_saved_run_only_when_its_config_is_exactly_the_same(
     other = dataclasses.replace(config, reuse_saved=True, char_lm=dataclasses.replace(config.char_lm, lr=1e-3))
     assert saved_run(cell_config(other, "gru"), str(tmp_path)) is None  # one field differs: train again
     assert saved_run(cfg, str(tmp_path / "empty")) is None
+
+
+def test_lstm_gates_trains_the_chapter_2_lstm_and_reads_the_same_model_through_the_scratch_lstm():
+    config = SmallGatesConfig(hidden_size=8, embed_dim=4, block=8, batch_size=2, steps=3, passage_length=20)
+    assert char_lm_config(config).cell == "lstm" and char_lm_config(config).iters == 3
+    r = lstm_gates(config)
+    assert r["scratch_vs_torch_max_abs_diff"] < 1e-5
+    assert len(r["passage"]) == 20 and len(r["units"]) == 6
+    for k in ("i", "f", "g", "o", "c"):
+        assert len(r["gates"][k]) == 20 and len(r["gates"][k][0]) == 6
+    assert all(0 < v < 1 for v in r["mean_gate"].values())
+    assert r["val_step"] == [0, 2] and r["figure"] is not None
