@@ -32,22 +32,30 @@ def test_char_lm_gives_logits_for_every_step(cell):
     assert logits2.shape == (3, 2, 11)
 
 
-def test_scratch_char_lm_equals_concise_after_loading_weights():
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_scratch_char_lm_equals_concise_after_loading_weights(cell, num_layers):
     torch.manual_seed(0)
-    a = CharLM(9, 4, 6, cell="rnn")
-    b = CharLM(9, 4, 6, cell="rnn", scratch=True)
+    a = CharLM(9, 4, 6, num_layers=num_layers, cell=cell)
+    b = CharLM(9, 4, 6, num_layers=num_layers, cell=cell, scratch=True)
+    assert type(b.rnn).__module__ == f"course_lib.{cell}"  # really the scratch module
     b.embedding.load_state_dict(a.embedding.state_dict())
     b.head.load_state_dict(a.head.state_dict())
     b.rnn.load_from_torch(a.rnn)
     ids = torch.randint(0, 9, (2, 5))
-    torch.testing.assert_close(a(ids)[0], b(ids)[0])
+    logits_a, state_a = a(ids)
+    logits_b, state_b = b(ids)
+    torch.testing.assert_close(logits_a, logits_b)
+    torch.testing.assert_close(state_a, state_b)  # same state layout, so it can be carried across chunks
+    more = torch.randint(0, 9, (2, 3))
+    torch.testing.assert_close(a(more, state_a)[0], b(more, state_b)[0])
 
 
-def test_unknown_or_unwritten_cells_are_refused():
-    with pytest.raises(ValueError):
+def test_unknown_cells_and_dropout_between_scratch_layers_are_refused():
+    with pytest.raises(ValueError, match="cell must be one of"):
         make_recurrent("transformer", 4, 4)
-    with pytest.raises(NotImplementedError):
-        make_recurrent("lstm", 4, 4, scratch=True)
+    with pytest.raises(ValueError, match="no dropout"):
+        make_recurrent("lstm", 4, 4, num_layers=2, dropout=0.1, scratch=True)
 
 
 def test_char_lm_refuses_bad_ids():

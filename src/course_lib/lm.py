@@ -50,10 +50,12 @@ def make_recurrent(cell: str, input_size: int, hidden_size: int, num_layers: int
     """The one place where a cell name becomes a module (batch first, ``forward(x, state)``).
 
     ``scratch=False`` gives ``nn.RNN``/``nn.LSTM``/``nn.GRU`` (concise); ``scratch=True`` gives the
-    course's own loop-over-time modules (``course_lib.rnn.RNN``; LSTM and GRU join in their chapters).
+    course's own loop-over-time modules with the same call and state layout (``course_lib.rnn.RNN``,
+    ``course_lib.lstm.LSTM`` of chapter 3, ``course_lib.gru.GRU`` of chapter 4). Each scratch module
+    has ``load_from_torch`` to copy the weights of its ``torch.nn`` twin.
 
     Raises:
-        ValueError: unknown cell. NotImplementedError: a scratch cell not written yet.
+        ValueError: unknown cell, or dropout between scratch layers (they have none).
     """
     if cell not in CELLS:
         raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
@@ -64,7 +66,13 @@ def make_recurrent(cell: str, input_size: int, hidden_size: int, num_layers: int
             from course_lib.rnn import RNN
 
             return RNN(input_size, hidden_size, num_layers)
-        raise NotImplementedError(f"no scratch {cell!r} module yet; use scratch=False for nn.{cell.upper()}")
+        if cell == "lstm":
+            from course_lib.lstm import LSTM
+
+            return LSTM(input_size, hidden_size, num_layers)
+        from course_lib.gru import GRU
+
+        return GRU(input_size, hidden_size, num_layers)
     cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
     return cls(input_size, hidden_size, num_layers, batch_first=True, dropout=dropout if num_layers > 1 else 0.0)
 

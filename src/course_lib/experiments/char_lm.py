@@ -3,7 +3,7 @@
 Data: the tiny-Shakespeare corpus split 90/10 at the character level (the nanoGPT split), vocabulary
 of its 65 characters. ``CharLMConfig(cell="lstm", embed_dim=128, hidden_size=128, block=64,
 batch_size=12, iters=2000, lr=2e-3)`` is the DESIGN.md reference setting (``char_lm_lstm``); the
-chapter's run ``char_lm`` uses the vanilla RNN at the same sizes.
+chapter's run ``char_lm`` uses the vanilla RNN at the same sizes, and ``char_lm_gru`` (chapter 4) the GRU.
 """
 
 from __future__ import annotations
@@ -103,6 +103,11 @@ def _full_lstm() -> CharLMConfig:
     return CharLMConfig(cell="lstm")
 
 
+def _full_gru() -> CharLMConfig:
+    return CharLMConfig(cell="gru")
+
+
+@experiment("char_lm_gru", small=lambda: CharLMConfig(**{**_small().__dict__, "cell": "gru"}), full=_full_gru)
 @experiment("char_lm_lstm", small=lambda: CharLMConfig(**{**_small().__dict__, "cell": "lstm"}), full=_full_lstm)
 @experiment("char_lm", small=_small, full=_full)
 def run(config: CharLMConfig) -> dict:

@@ -1,4 +1,5 @@
-"""Figures for chapters 3-4: what each LSTM step does to a few units, and gates over a text."""
+"""Figures for chapters 3-4: what each LSTM step does to a few units, gates over a text, and the
+RNN/LSTM/GRU comparison on the chapter-2 language model."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import torch
 
 from course_lib.lstm import LSTMCell, lstm_cell_step
 
-__all__ = ["lstm_step_values", "plot_lstm_step", "plot_gate_activations", "LSTM_STEPS"]
+__all__ = ["lstm_step_values", "plot_lstm_step", "plot_gate_activations", "LSTM_STEPS", "plot_lm_compare",
+           "lm_compare_table"]
 
 #: The four steps of chapter 3 and the vectors each figure shows (inputs, then result).
 LSTM_STEPS = {
@@ -76,3 +78,57 @@ def plot_gate_activations(text: str, gates: dict, units: list[int], names: tuple
     last.set_xticks(range(T), [repr(ch)[1:-1] if ch != " " else "␣" for ch in text[:T]], fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def plot_lm_compare(runs: dict, baselines: dict | None = None):
+    """Validation loss over training steps of each cell, and its training time per 100 steps (the
+    same-load timing if every row has one).
+
+    Args:
+        runs: cell -> row of :func:`course_lib.experiments.lm_compare.summarise` (``val_step``,
+            ``val_loss``, ``s_per_100_steps``, ``parameters``).
+        baselines: name -> loss, drawn as horizontal lines (e.g. the bigram model).
+    """
+    import matplotlib.pyplot as plt
+
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [2, 1]})
+    for cell, r in runs.items():
+        ax.plot(r["val_step"], r["val_loss"], "o-", ms=3, label=f"{cell.upper()} (best {min(r['val_loss']):.3f})")
+    for (name, v), ls in zip((baselines or {}).items(), ("--", ":"), strict=False):
+        if name != "uniform_lnV":  # ln V = 4.17 would squash the curves
+            ax.axhline(v, color="gray", ls=ls, label=f"{name} = {v:.3f}")
+    lo = min(min(r["val_loss"]) for r in runs.values())
+    hi = max([lo + 0.5] + [v for k, v in (baselines or {}).items() if k != "uniform_lnV"])
+    ax.set_ylim(lo - 0.05, hi + 0.15)  # the first evaluations (near ln V) are above the top
+    ax.set_xlabel("step")
+    ax.set_ylabel("validation loss (nats / char)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    cells = list(runs)
+    key = "s_per_100_steps_matched" if all("s_per_100_steps_matched" in r for r in runs.values()) \
+        else "s_per_100_steps"
+    times = [runs[c][key] for c in cells]
+    bars = bx.barh([c.upper() for c in cells], times, color=[f"C{i}" for i in range(len(cells))])
+    for b, c in zip(bars, cells, strict=True):
+        bx.text(b.get_width(), b.get_y() + b.get_height() / 2, f" {runs[c]['parameters']:,d} params",
+                va="center", fontsize=8)
+    bx.set_xlabel("training time per 100 steps (s)" + (", same load" if key.endswith("matched") else ""))
+    bx.set_xlim(0, 1.6 * max(times))
+    bx.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def lm_compare_table(runs: dict) -> str:
+    """A plain-text table of :func:`course_lib.experiments.lm_compare.summarise` rows, one per cell."""
+    lines = [f"{'cell':5s} {'parameters':>10s} {'best val':>9s} {'val (full)':>10s} {'s/100 steps':>11s} "
+             f"{'s/epoch':>8s} {'same load: s/100':>16s} {'s/epoch':>8s}"]
+    for cell, r in runs.items():
+        row = (f"{cell.upper():5s} {r['parameters']:>10,d} {r['best_val_loss']:>9.3f} "
+               f"{r['final_val_loss_full_stream']:>10.3f} {r['s_per_100_steps']:>11.2f} {r['s_per_epoch']:>8.1f} ")
+        if "s_per_100_steps_matched" in r:
+            row += f"{r['s_per_100_steps_matched']:>16.2f} {r['s_per_epoch_matched']:>8.1f}"
+        else:
+            row += f"{'-':>16s} {'-':>8s}"
+        lines.append(row)
+    return "\n".join(lines)
