@@ -18,6 +18,13 @@ from course_lib.functional import (
 from course_lib.gradcheck import gradcheck, numerical_gradient, rel_error
 
 rng = np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rng():
+    """Each test draws the same inputs whatever ran before it (xdist changes the order)."""
+    global rng
+    rng = np.random.default_rng(0)
 N, T, D, H, V = 3, 5, 4, 6, 7
 
 
@@ -44,16 +51,25 @@ def test_rnn_step_forward_equals_tanh_of_affine_sum():
     np.testing.assert_allclose(out, np.tanh(x @ p["W_xh"] + h @ p["W_hh"] + p["b"]))
 
 
-def test_rnn_step_backward_matches_numerical_gradient():
+# Elementwise relative error: entries where tanh saturates have gradients near 1e-4, and there the
+# central difference's own round-off (~1e-11) reads as ~1e-7. A wrong backward pass is off by 1e-2 or
+# more, so 1e-6 over several random draws is a strict test that does not flake.
+@pytest.mark.parametrize("seed", range(5))
+def test_rnn_step_backward_matches_numerical_gradient(seed):
+    global rng
+    rng = np.random.default_rng(seed)
     errs = gradcheck(rnn_step_forward, rnn_step_backward,
-                     dict(x=rng.normal(size=(N, D)), h_prev=rng.normal(size=(N, H)), **_params()))
-    assert max(errs.values()) < 1e-7, errs
+                     dict(x=rng.normal(size=(N, D)), h_prev=rng.normal(size=(N, H)), **_params()), h=1e-5)
+    assert max(errs.values()) < 1e-6, errs
 
 
-def test_rnn_backward_through_time_matches_numerical_gradient():
+@pytest.mark.parametrize("seed", range(5))
+def test_rnn_backward_through_time_matches_numerical_gradient(seed):
+    global rng
+    rng = np.random.default_rng(seed)
     errs = gradcheck(rnn_forward, rnn_backward,
-                     dict(x=rng.normal(size=(N, T, D)), h0=rng.normal(size=(N, H)), **_params()))
-    assert max(errs.values()) < 1e-7, errs
+                     dict(x=rng.normal(size=(N, T, D)), h0=rng.normal(size=(N, H)), **_params()), h=1e-5)
+    assert max(errs.values()) < 1e-6, errs
 
 
 def test_rnn_forward_last_state_equals_stepping_by_hand():
