@@ -73,3 +73,14 @@ def test_strip_outputs_keeps_only_checked_cells():
         c.execution_count = 1
     nb = strip_outputs(nbformat.v4.new_notebook(cells=[keep, drop]))
     assert nb.cells[0].outputs and not nb.cells[1].outputs and nb.cells[1].execution_count is None
+
+
+def test_strip_outputs_drops_saved_widget_state():
+    nb = nbformat.v4.new_notebook(metadata={"widgets": {"application/vnd.jupyter.widget-state+json": {}}})
+    assert "widgets" not in strip_outputs(nb).metadata
+
+
+def test_committed_notebooks_carry_no_widget_state(root):
+    """Saved widget state makes the site load the widget manager for widgets nobody can use."""
+    for path in [*root.glob("book/*/*.ipynb"), *root.glob("solutions/*.ipynb"), *root.glob("labs/*.ipynb")]:
+        assert "widgets" not in nbformat.read(path, as_version=4).metadata, path

@@ -18,7 +18,9 @@ CHECK_MARK = "NBVAL_CHECK_OUTPUT"
 
 
 def strip_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Clear outputs of every code cell that is not marked ``# NBVAL_CHECK_OUTPUT``."""
+    """Clear outputs of every code cell that is not marked ``# NBVAL_CHECK_OUTPUT``, and the saved
+    widget state (it would embed widgets whose outputs were cleared)."""
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
