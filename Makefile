@@ -7,7 +7,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 # The course's notebooks train small models: one thread per process is faster than two and does not
 # collapse when processes share the cores (measured: seq2seq notebook 22 s with 1 thread, 44 s with 2,
 # on this 2-core machine under load). Experiments and `make bench` use every core.
