@@ -29,6 +29,7 @@ from torch import Tensor, nn
 
 from course_lib.errors import check_dtype, check_shape
 from course_lib.stacked import StackedRecurrent
+from course_lib.torch_weights import torch_recurrent_weights
 
 __all__ = ["GRUCell", "GRU", "GATES", "gru_cell_step"]
 
@@ -102,13 +103,10 @@ class GRUCell(nn.Module):
             ShapeError: if the torch module's sizes differ from this cell's.
         """
         sfx = "" if isinstance(cell, nn.GRUCell) else suffix
-        w_ih, w_hh = getattr(cell, "weight_ih" + sfx), getattr(cell, "weight_hh" + sfx)
-        check_shape("weight_ih" + sfx, w_ih, (3 * self.hidden_size, self.input_size))
-        check_shape("weight_hh" + sfx, w_hh, (3 * self.hidden_size, self.hidden_size))
-        self.W_x.copy_(w_ih.T)
-        self.W_h.copy_(w_hh.T)
-        for mine, name in ((self.b_x, "bias_ih"), (self.b_h, "bias_hh")):
-            bias = getattr(cell, name + sfx, None)
+        W_x, W_h, b_ih, b_hh = torch_recurrent_weights(cell, sfx, 3, self.input_size, self.hidden_size)
+        self.W_x.copy_(W_x)
+        self.W_h.copy_(W_h)
+        for mine, bias in ((self.b_x, b_ih), (self.b_h, b_hh)):
             mine.copy_(bias) if bias is not None else mine.zero_()
         return self
 

@@ -22,6 +22,7 @@ from torch import Tensor, nn
 
 from course_lib.errors import check_dtype, check_shape
 from course_lib.stacked import StackedRecurrent
+from course_lib.torch_weights import torch_recurrent_weights
 
 __all__ = ["LSTMCell", "LSTM", "GATES", "lstm_cell_step"]
 
@@ -107,12 +108,9 @@ class LSTMCell(nn.Module):
             ShapeError: if the torch module's sizes differ from this cell's.
         """
         sfx = "" if isinstance(cell, nn.LSTMCell) else suffix
-        w_ih, w_hh = getattr(cell, "weight_ih" + sfx), getattr(cell, "weight_hh" + sfx)
-        check_shape("weight_ih" + sfx, w_ih, (4 * self.hidden_size, self.input_size))
-        check_shape("weight_hh" + sfx, w_hh, (4 * self.hidden_size, self.hidden_size))
-        self.W_x.copy_(w_ih.T)
-        self.W_h.copy_(w_hh.T)
-        b_ih, b_hh = getattr(cell, "bias_ih" + sfx, None), getattr(cell, "bias_hh" + sfx, None)
+        W_x, W_h, b_ih, b_hh = torch_recurrent_weights(cell, sfx, 4, self.input_size, self.hidden_size)
+        self.W_x.copy_(W_x)
+        self.W_h.copy_(W_h)
         self.b.zero_()
         for bias in (b_ih, b_hh):
             if bias is not None:

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from course_lib.errors import check_dtype, check_nonempty, check_shape
+from course_lib.torch_weights import torch_recurrent_weights
 
 __all__ = ["RNNCell", "RNN", "PATTERNS", "rnn_pattern", "pattern_toy_task", "train_pattern_toy"]
 
@@ -133,14 +134,13 @@ class RNN(nn.Module):
             raise ValueError(f"cannot load {rnn} into {self.extra_repr()}: sizes or settings differ")
         for layer in range(self.num_layers):
             for k in range(self.num_directions):
-                sfx = f"l{layer}" + ("_reverse" if k == 1 else "")
+                sfx = f"_l{layer}" + ("_reverse" if k == 1 else "")
                 cell = self.cells[layer * self.num_directions + k]
-                cell.W_xh.copy_(getattr(rnn, f"weight_ih_{sfx}").T)
-                cell.W_hh.copy_(getattr(rnn, f"weight_hh_{sfx}").T)
-                b = torch.zeros_like(cell.b_h)
-                if rnn.bias:
-                    b = getattr(rnn, f"bias_ih_{sfx}") + getattr(rnn, f"bias_hh_{sfx}")
-                cell.b_h.copy_(b)
+                in_size = self.input_size if layer == 0 else self.hidden_size * self.num_directions
+                W_xh, W_hh, b_ih, b_hh = torch_recurrent_weights(rnn, sfx, 1, in_size, self.hidden_size)
+                cell.W_xh.copy_(W_xh)
+                cell.W_hh.copy_(W_hh)
+                cell.b_h.copy_(b_ih + b_hh if rnn.bias else torch.zeros_like(cell.b_h))
         return self
 
     @classmethod
