@@ -37,6 +37,7 @@ __all__ = [
     "FONTSIZE",
     "Box",
     "new_diagram",
+    "setup_axes",
     "box",
     "op",
     "arrow",
@@ -115,17 +116,26 @@ def new_diagram(width: float, height: float, scale: float = 1.0, x0: float = 0.0
     if width <= 0 or height <= 0 or scale <= 0:
         raise ValueError(f"width, height and scale must be positive, got {width}, {height}, {scale}")
     fig, ax = plt.subplots(figsize=(width * scale, height * scale))
-    ax.set_xlim(x0, x0 + width)
-    ax.set_ylim(y0, y0 + height)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    setup_axes(ax, width, height, x0, y0)
     fig.subplots_adjust(0, 0, 1, 1)
     return fig, ax
 
 
+def setup_axes(ax: Axes, width: float, height: float, x0: float = 0.0, y0: float = 0.0) -> Axes:
+    """Make an existing axis a diagram panel (for figures with several panels): limits, equal aspect, no axes."""
+    ax.set_xlim(x0, x0 + width)
+    ax.set_ylim(y0, y0 + height)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
 def box(ax: Axes, xy: Sequence[float], text: str = "", kind: str = "plain", w: float = 0.6, h: float = 0.45,
-        fontsize: float = FONTSIZE, dashed: bool = False, color: str | None = None, **text_kw) -> Box:
+        fontsize: float = FONTSIZE, dashed: bool = False, color: str | None = None, zorder: float = 2,
+        **text_kw) -> Box:
     """A rounded box centred at ``xy`` filled with the colour of ``kind``, with ``text`` inside.
+
+    ``zorder`` below 1 puts the box behind the arrows (a frame around a group of nodes).
 
     Raises:
         ValueError: if ``kind`` is not one of :data:`COLORS` (and no ``color`` is given).
@@ -135,9 +145,9 @@ def box(ax: Axes, xy: Sequence[float], text: str = "", kind: str = "plain", w: f
     x, y = float(xy[0]), float(xy[1])
     ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
                                 fc=color or COLORS[kind], ec=EDGE, lw=1.0, ls="--" if dashed else "-",
-                                zorder=2))
+                                zorder=zorder))
     if text:
-        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=3, **text_kw)
+        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=zorder + 1, **text_kw)
     return Box(x, y, w, h)
 
 
