@@ -1,7 +1,8 @@
 """Attention on the date task: train, measure exact match, and draw heat maps of the alignment.
 
 ``python -m course_lib experiment attention_dates --full`` writes
-``book/_static/results/attention_dates.json/.png`` (the heat maps of chapter 6).
+``book/_static/results/attention_dates.json/.png`` (the heat maps of chapter 6). The JSON keeps each
+example's attention weights, so :func:`replot` redraws the figure without training.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from course_lib.data.dates import make_date_dataset
 from course_lib.decoding import translate
 from course_lib.experiments.registry import experiment
 from course_lib.metrics import bleu, exact_match, token_accuracy
-from course_lib.plotting.attention import attention_examples, plot_attention_grid
+from course_lib.plotting.attention import AttentionExample, attention_examples, plot_attention_grid
 from course_lib.seq2seq import Seq2SeqConfig, make_loss_fn, make_seq2seq
 from course_lib.train import TrainConfig, fit
 from course_lib.utils import count_parameters, get_device, seed_everything
 
-__all__ = ["AttentionDatesConfig", "run"]
+__all__ = ["AttentionDatesConfig", "run", "saved_examples", "replot"]
 
 
 @dataclass
@@ -61,6 +62,28 @@ def run(config: AttentionDatesConfig) -> dict:
         "token_accuracy": token_accuracy(preds, refs),
         "bleu": bleu(preds, refs),
         "train_time_s": hist.train_time,
-        "examples": [{"source": e.source, "output": e.output} for e in examples],
+        "examples": [{"source": e.source, "output": e.output, "alpha": e.alpha.tolist()} for e in examples],
         "figure": plot_attention_grid(examples, ncols=2),
     }
+
+
+def saved_examples(results: dict) -> list[AttentionExample]:
+    """The heat-map examples stored in a results dict (``load_results(...)["results"]``).
+
+    Raises:
+        KeyError: if the file predates the saving of attention weights.
+    """
+    import numpy as np
+
+    return [AttentionExample(e["source"], e["output"], np.asarray(e["alpha"])) for e in results["examples"]]
+
+
+def replot(stem: str = "attention_dates", directory=None) -> None:
+    """Redraw ``<stem>.png`` from ``<stem>.json`` (e.g. after installing a font that draws Hangul)."""
+    from pathlib import Path
+
+    from course_lib.experiments.results import load_results, results_dir
+
+    saved = load_results(stem, directory)
+    fig = plot_attention_grid(saved_examples(saved["results"]), ncols=2)
+    fig.savefig(Path(directory or results_dir()) / f"{stem}.png", dpi=120, bbox_inches="tight")
