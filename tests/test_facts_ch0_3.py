@@ -36,3 +36,16 @@ def test_lstm_gate_facts_slice_the_first_speech_line_of_the_passage():
     # the final value and the minimum of a counter are different numbers, and the text uses both
     assert FACTS["gates_c_final_0"]() != FACTS["gates_c_min_0"]()
     assert FACTS["gates_c_min_0"]() <= FACTS["gates_c_final_0"]() <= FACTS["gates_c_max_0"]()
+
+
+def test_lstm_step_time_experiment_times_both_models_and_restores_the_thread_count():
+    import torch
+
+    from course_lib.experiments.lstm_step_time import _small, run
+
+    before = torch.get_num_threads()
+    r = run(_small())
+    assert torch.get_num_threads() == before
+    assert len(r["torch_ms"]) == len(r["scratch_ms"]) == len(r["ratios"]) == 1
+    assert all(t > 0 for t in r["torch_ms"] + r["scratch_ms"])
+    assert r["median_ratio"] == pytest.approx(r["scratch_ms"][0] / r["torch_ms"][0])
