@@ -239,3 +239,15 @@ _lstm_gates_facts()
 def gates_passage_length() -> int:
     """Characters in the saved passage."""
     return len(load("lstm_gates")["results"]["passage"])
+
+
+def _step_time_facts() -> None:
+    """``lstm_<what>_<min|max>`` over the rounds of ``lstm_step_time``: what in scratch_ms, torch_ms, ratios."""
+    for key, short in (("scratch_ms", "scratch_ms"), ("torch_ms", "torch_ms"), ("ratios", "ratio")):
+        _register(f"lstm_{short}_min", lambda k=key: min(load("lstm_step_time")["results"][k]),
+                  f"Smallest {key} over the rounds of the LSTM step timing.")
+        _register(f"lstm_{short}_max", lambda k=key: max(load("lstm_step_time")["results"][k]),
+                  f"Largest {key} over the rounds of the LSTM step timing.")
+
+
+_step_time_facts()
