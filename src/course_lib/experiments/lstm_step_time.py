@@ -21,15 +21,11 @@ __all__ = ["StepTimeConfig", "run"]
 
 
 @dataclass
-class StepTimeConfig:
-    batch_size: int = 64
-    T: int = 50
-    input_size: int = 128
-    hidden_size: int = 128
-    repeats: int = 15
+class StepTimeConfig(BenchConfig):
+    """The bench's sizes (B, T, D, H, warm-up and repeats), timed in ``rounds`` alternating rounds."""
+
     rounds: int = 3
     threads: int = 1  # one thread: the comparison is of the two implementations, not of parallelism
-    seed: int = 0
     device: str = "cpu"
 
 
@@ -43,15 +39,13 @@ def run(config: StepTimeConfig) -> dict:
     previous = torch.get_num_threads()
     torch.set_num_threads(config.threads)
     try:
-        bench = BenchConfig(batch_size=config.batch_size, T=config.T, input_size=config.input_size,
-                            hidden_size=config.hidden_size, repeats=config.repeats, seed=config.seed)
         torch.manual_seed(config.seed)
         ref = nn.LSTM(config.input_size, config.hidden_size, batch_first=True)
         ours = LSTM(config.input_size, config.hidden_size).load_from_torch(ref)
         torch_ms, scratch_ms = [], []
         for _ in range(config.rounds):
-            torch_ms.append(1000 * time_training_step(ref, bench))
-            scratch_ms.append(1000 * time_training_step(ours, bench))
+            torch_ms.append(1000 * time_training_step(ref, config))
+            scratch_ms.append(1000 * time_training_step(ours, config))
     finally:
         torch.set_num_threads(previous)
     ratios = [s / t for s, t in zip(scratch_ms, torch_ms, strict=True)]
