@@ -53,3 +53,21 @@ def test_lstm_cell_shows_four_gates_and_the_cell_state():
     assert {"forget", "input", "candidate", "output"} <= texts
     assert {"$f_t$", "$i_t$", "$g_t$", "$o_t$", "$c_{t-1}$", "$c_t$", "$h_t$"} <= texts
     plt.close(fig)
+
+
+def test_gate_figure_draws_the_cell_state_as_lines_so_values_beyond_one_stay_readable():
+    import numpy as np
+
+    from course_lib.experiments.lstm_gates import figure
+    from course_lib.experiments.results import load_results
+
+    r = load_results("lstm_gates")["results"]
+    fig = figure(r)
+    *gate_axes, cell_ax = fig.axes
+    assert all(ax.images for ax in gate_axes) and not cell_ax.images
+    c = np.asarray(r["gates"]["c"])  # (T, 6)
+    drawn = [ln.get_ydata() for ln in cell_ax.lines if len(ln.get_ydata()) == c.shape[0]]
+    assert len(drawn) == 4
+    np.testing.assert_allclose(drawn[0], c[:, 0])
+    assert np.abs(c[:, :4]).max() > 1  # the point of lines: the counters leave [-1, 1]
+    plt.close(fig)
