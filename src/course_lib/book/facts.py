@@ -251,3 +251,222 @@ def _step_time_facts() -> None:
 
 
 _step_time_facts()
+
+
+# chapters 4-6 ---------------------------------------------------------------------------------
+
+#: The adding problem's validation MSE below which a cell has clearly left the baseline (which is
+#: about 0.18 on the fixed validation set) and the g_1/g_T ratio above which the gradient reaching
+#: the first step is "of order one" (chapter 4).
+ADDING_LEFT_BASELINE = 0.15
+ADDING_RATIO_ORDER_ONE = 0.1
+_CELLS = ("rnn", "lstm", "gru")
+
+
+def _adding_run(cell: str) -> dict:
+    return load("adding")["results"]["runs"][cell]
+
+
+def _adding_escape(cell: str) -> int:
+    r = _adding_run(cell)
+    return next(s for s, v in zip(r["val_step"], r["val_loss"], strict=True) if s > 0 and v < ADDING_LEFT_BASELINE)
+
+
+def _adding_rise(cell: str) -> int:
+    r = _adding_run(cell)
+    return next(s for s, v in zip(r["grad_step"], r["grad_ratio_first_last"], strict=True)
+                if v > ADDING_RATIO_ORDER_ONE)
+
+
+def _adding_facts() -> None:
+    """Per cell c in rnn/lstm/gru: ``adding_goal_<c>`` (first step with MSE < 0.01, or "never"),
+    ``adding_final_<c>`` (final MSE), ``adding_orders_<c>`` (orders of magnitude below the baseline),
+    ``adding_escape_<c>`` (first step below 0.15), ``adding_rise_<c>`` (first step with g_1/g_T > 0.1),
+    ``adding_ratio_plateau_<c>`` (median g_1/g_T before that), ``adding_ratio_after_<c>`` (median after)."""
+    import math
+    import statistics
+
+    for c in _CELLS:
+        _register(f"adding_goal_{c}",
+                  lambda c=c: "never" if _adding_run(c)["first_step_below_0.01"] is None
+                  else f"{_adding_run(c)['first_step_below_0.01']:,d}",
+                  f"First step with validation MSE < 0.01, {c}.")
+        _register(f"adding_final_{c}", lambda c=c: Sci(_adding_run(c)["final_val_mse"]), f"Final MSE, {c}.")
+        _register(f"adding_orders_{c}",
+                  lambda c=c: math.log10(load("adding")["results"]["baseline_mse"] / _adding_run(c)["final_val_mse"]),
+                  f"Orders of magnitude between the baseline 1/6 and the final MSE, {c}.")
+        _register(f"adding_escape_{c}", lambda c=c: _adding_escape(c), f"First step with MSE < 0.15, {c}.")
+        _register(f"adding_rise_{c}", lambda c=c: _adding_rise(c), f"First step with g_1/g_T > 0.1, {c}.")
+
+        def plateau(c=c):
+            r = _adding_run(c)
+            return Sci(statistics.median(v for s, v in zip(r["grad_step"], r["grad_ratio_first_last"], strict=True)
+                                         if s < _adding_rise(c)))
+
+        def after(c=c):
+            r = _adding_run(c)
+            return statistics.median(v for s, v in zip(r["grad_step"], r["grad_ratio_first_last"], strict=True)
+                                     if s >= _adding_rise(c))
+
+        _register(f"adding_ratio_plateau_{c}", plateau, f"Median g_1/g_T before it rises above 0.1, {c}.")
+        _register(f"adding_ratio_after_{c}", after, f"Median g_1/g_T from the step it rises above 0.1, {c}.")
+
+
+_adding_facts()
+
+
+@fact
+def adding_lstm_after_gru() -> int:
+    """How many steps after the GRU the LSTM first reaches MSE < 0.01."""
+    return _adding_run("lstm")["first_step_below_0.01"] - _adding_run("gru")["first_step_below_0.01"]
+
+
+@fact
+def adding_rnn_plateau_mse() -> float:
+    """The RNN's median validation MSE while it sits at the baseline (steps 100 to its escape)."""
+    import statistics
+
+    r = _adding_run("rnn")
+    return statistics.median(v for s, v in zip(r["val_step"], r["val_loss"], strict=True)
+                             if 0 < s < _adding_escape("rnn"))
+
+
+@fact
+def adding_max_rise_escape_gap() -> int:
+    """The largest distance, over the three cells, between the step at which g_1/g_T rises above 0.1
+    and the step at which the MSE leaves the baseline."""
+    return max(abs(_adding_escape(c) - _adding_rise(c)) for c in _CELLS)
+
+
+def _lm(cell: str) -> dict:
+    return load("lm_compare")["results"]["runs"][cell]
+
+
+@fact
+def lm_gain_lstm() -> float:
+    """Nats per character by which the LSTM beats the RNN on the whole validation stream."""
+    return _lm("rnn")["final_val_loss_full_stream"] - _lm("lstm")["final_val_loss_full_stream"]
+
+
+@fact
+def lm_gain_gru() -> float:
+    """Nats per character by which the GRU beats the RNN on the whole validation stream."""
+    return _lm("rnn")["final_val_loss_full_stream"] - _lm("gru")["final_val_loss_full_stream"]
+
+
+@fact
+def lm_gru_below_lstm() -> float:
+    """Nats per character by which the GRU ends below the LSTM (whole validation stream)."""
+    return _lm("lstm")["final_val_loss_full_stream"] - _lm("gru")["final_val_loss_full_stream"]
+
+
+@fact
+def lm_gru_fewer_parameters() -> float:
+    """The GRU language model's parameter saving relative to the LSTM's (a fraction)."""
+    return 1 - _lm("gru")["parameters"] / _lm("lstm")["parameters"]
+
+
+@fact
+def lm_time_lstm_over_rnn() -> float:
+    """Time per 100 steps of the LSTM over the RNN's, timed in turn under the same load."""
+    return _lm("lstm")["s_per_100_steps_matched"] / _lm("rnn")["s_per_100_steps_matched"]
+
+
+@fact
+def lm_time_gru_over_rnn() -> float:
+    """Time per 100 steps of the GRU over the RNN's, timed in turn under the same load."""
+    return _lm("gru")["s_per_100_steps_matched"] / _lm("rnn")["s_per_100_steps_matched"]
+
+
+@fact
+def lm_time_gru_over_lstm() -> float:
+    """Time per 100 steps of the GRU over the LSTM's, timed in turn under the same load."""
+    return _lm("gru")["s_per_100_steps_matched"] / _lm("lstm")["s_per_100_steps_matched"]
+
+
+def _beam_example() -> dict:
+    return load("seq2seq_dates")["results"]["beam_search"]["example"]
+
+
+@fact
+def s2s_beam_example_rank() -> int:
+    """Where (1 = best) the reference sits among the beams of chapter 5's beam-search example."""
+    ex = _beam_example()
+    return 1 + [b["output"] for b in ex["beams"]].index(ex["reference"])
+
+
+@fact
+def s2s_beam_example_reference_score() -> float:
+    """The normalised score of the reference's beam in chapter 5's beam-search example."""
+    ex = _beam_example()
+    return next(b["score"] for b in ex["beams"] if b["output"] == ex["reference"])
+
+
+@fact
+def s2s_bleu_100() -> float:
+    """BLEU of chapter 5's plain seq2seq on the test dates, out of 100."""
+    return 100 * load("seq2seq_dates")["results"]["bleu"]
+
+
+@fact
+def attn_dates_bleu_100() -> float:
+    """BLEU of chapter 6's attention model on the test dates, out of 100."""
+    return 100 * load("attention_dates")["results"]["bleu"]
+
+
+@fact
+def attn_dates_last_day() -> str:
+    """The day (two characters) that chapter 6's attention model writes for its last heat-map example."""
+    return load("attention_dates")["results"]["examples"][-1]["output"][8:10]
+
+
+@fact
+def bottleneck_plain_none_from() -> int:
+    """The shortest length from which the plain seq2seq copies no string exactly (at every longer length too)."""
+    r = load("bottleneck")["results"]
+    lengths, em = r["lengths"], r["plain"]["exact_match"]
+    return next(L for i, L in enumerate(lengths) if all(e == 0 for e in em[i:]))
+
+
+def _copy_errors_at_longest() -> dict:
+    return load("copy_errors")["results"]["errors"][-1]
+
+
+def _copy_error_facts() -> None:
+    """``copy_errors_<key>_40`` for the attention model's failed copies at the longest length."""
+    for key, name in (("mean_position_errors", "position_errors"), ("mean_edit_distance", "edit_distance"),
+                      ("share_one_edit", "one_edit"), ("share_at_most_two_edits", "two_edits"),
+                      ("share_wrong_length", "wrong_length")):
+        _register(f"copy_errors_{name}_40", lambda k=key: _copy_errors_at_longest()[k],
+                  f"{key} of the failed copies at the longest length.")
+    for op in ("deletions", "insertions", "substitutions"):
+        def share(op=op):
+            e = _copy_errors_at_longest()
+            return e[op] / (e["deletions"] + e["insertions"] + e["substitutions"])
+
+        _register(f"copy_errors_{op}_40", share, f"Share of {op} among the edits of the failed copies, longest length.")
+
+
+_copy_error_facts()
+
+
+def _skip_to_same_letter(ref: str, pred: str) -> bool:
+    """Does ``pred`` leave ``ref`` by skipping from a letter to just after a later occurrence of it?"""
+    i = next((j for j, (a, b) in enumerate(zip(ref, pred, strict=False)) if a != b), min(len(ref), len(pred)))
+    for k in range(1, len(ref) - i + 1):
+        rest = ref[i + k:]
+        if i > 0 and ref[i + k - 1] == ref[i - 1] and pred[i:i + 3] == rest[:3] and rest[:3]:
+            return True
+    return False
+
+
+@fact
+def copy_errors_examples_same_letter() -> int:
+    """How many of the saved failed copies skip from a letter to a later occurrence of the same letter."""
+    return sum(_skip_to_same_letter(e["ref"], e["pred"]) for e in load("copy_errors")["results"]["examples"])
+
+
+@fact
+def copy_errors_examples() -> int:
+    """How many failed copies the copy_errors file keeps as examples."""
+    return len(load("copy_errors")["results"]["examples"])
