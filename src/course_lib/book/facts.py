@@ -470,3 +470,18 @@ def copy_errors_examples_same_letter() -> int:
 def copy_errors_examples() -> int:
     """How many failed copies the copy_errors file keeps as examples."""
     return len(load("copy_errors")["results"]["examples"])
+
+
+@fact
+def longer_plain_substitutions_40() -> float:
+    """Share of substitutions among the edits of the plain model's copies at the longest length
+    (its first round, the model of the bottleneck figure)."""
+    e = load("bottleneck_longer")["results"]["rounds"][0]["errors"][-1]
+    return e["substitutions"] / (e["substitutions"] + e["deletions"] + e["insertions"])
+
+
+@fact
+def longer_steps_factor() -> int:
+    """How many times the bottleneck run's steps the longer control trains the plain model."""
+    r = load("bottleneck_longer")["results"]["rounds"]
+    return r[-1]["steps"] // r[0]["steps"]
