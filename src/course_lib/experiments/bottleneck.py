@@ -211,7 +211,7 @@ def plot_longer(results: dict):
     ax2.plot(results["loss_step"], results["train_loss"], color="C0")
     for rnd in results["rounds"]:
         ax2.axvline(rnd["steps"], color="0.7", ls=":")
-    ax2.set_yscale("log")
+    ax2.set_ylim(0, None)
     ax2.set_xlabel("training step")
     ax2.set_ylabel("training loss (nats per token)")
     ax2.set_title("Plain seq2seq: training loss")
