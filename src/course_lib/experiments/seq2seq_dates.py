@@ -18,34 +18,42 @@ seq2seq_dates --full`` writes ``book/_static/results/seq2seq_dates.json``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 
-from course_lib.data.dates import make_date_dataset
+from course_lib.data.dates import DateDataset, make_date_dataset
 from course_lib.decoding import beam_search, translate
 from course_lib.experiments.registry import experiment
 from course_lib.metrics import bleu, exact_match, token_accuracy
-from course_lib.seq2seq import Seq2SeqConfig, make_loss_fn, make_seq2seq
-from course_lib.train import TrainConfig, fit
+from course_lib.seq2seq import Seq2Seq, Seq2SeqConfig, make_loss_fn, make_seq2seq
+from course_lib.train import History, TrainConfig, fit
 from course_lib.utils import count_parameters, get_device, seed_everything
 
-__all__ = ["Seq2SeqDatesConfig", "free_running_gap", "beam_vs_greedy", "run"]
+__all__ = ["DateTrainConfig", "Seq2SeqDatesConfig", "DateRun", "train_date_model", "free_running_gap", "beam_vs_greedy",
+           "run"]
 
 
 @dataclass
-class Seq2SeqDatesConfig:
+class DateTrainConfig:
+    """Data and training of a date model (the small, live-sized defaults); shared by chapters 5 and 6."""
+
     n: int = 6000
     steps: int = 150
     batch_size: int = 64
     lr: float = 5e-3
     emb_size: int = 32
     hidden_size: int = 64
+    seed: int = 0
+    device: str | None = None
+
+
+@dataclass
+class Seq2SeqDatesConfig(DateTrainConfig):
     condition: str = "both"
     beam_size: int = 5
     lam: float = 1.0  # beam search length normalisation exponent
     beam_examples: int = 1000  # test dates decoded by beam search as well
-    seed: int = 0
-    device: str | None = None
 
 
 def _full() -> Seq2SeqDatesConfig:
@@ -122,31 +130,52 @@ def beam_vs_greedy(model, pairs, greedy: list[str], src_vocab, tgt_vocab, beam_s
     }
 
 
-@experiment("seq2seq_dates", small=Seq2SeqDatesConfig, full=_full)
-def run(config: Seq2SeqDatesConfig) -> dict:
-    """Plain seq2seq on dates: exact match, teacher forcing vs free running, greedy vs beam search."""
+class DateRun(NamedTuple):
+    """A model trained on the date task, its data and history, and its greedy outputs on the test dates."""
+
+    data: DateDataset
+    model: Seq2Seq
+    history: History
+    preds: list[str]
+    refs: list[str]
+
+    def metrics(self) -> dict:
+        """Parameters, test size, exact match, token accuracy, BLEU and training time."""
+        return {
+            "parameters": count_parameters(self.model),
+            "test_size": len(self.refs),
+            "exact_match": exact_match(self.preds, self.refs),
+            "token_accuracy": token_accuracy(self.preds, self.refs),
+            "bleu": bleu(self.preds, self.refs),
+            "train_time_s": self.history.train_time,
+        }
+
+
+def train_date_model(config: DateTrainConfig, attention: str | None = None, condition: str = "both") -> DateRun:
+    """Train a seq2seq model on the date task, plain (``attention=None``) or with an attention score, and decode the
+    test dates greedily. Shared by ``seq2seq_dates`` and ``attention_dates``."""
     device = get_device(config.device)
     data = make_date_dataset(config.n, seed=config.seed)
     seed_everything(config.seed)
     model = make_seq2seq(len(data.src_vocab), len(data.tgt_vocab),
-                         Seq2SeqConfig(config.emb_size, config.hidden_size, condition=config.condition))
+                         Seq2SeqConfig(config.emb_size, config.hidden_size, attention=attention, condition=condition))
     hist = fit(model, lambda split: tuple(data.get_batch(split, config.batch_size)),
                make_loss_fn(data.tgt_vocab.pad_id),
                TrainConfig(steps=config.steps, lr=config.lr, eval_every=0, progress=False, device=str(device),
                            seed=config.seed))
     refs = [t for _, t in data.test]
     preds = translate(model, [s for s, _ in data.test], data.src_vocab, data.tgt_vocab, max_len=12)
+    return DateRun(data, model, hist, preds, refs)
+
+
+@experiment("seq2seq_dates", small=Seq2SeqDatesConfig, full=_full)
+def run(config: Seq2SeqDatesConfig) -> dict:
+    """Plain seq2seq on dates: exact match, teacher forcing vs free running, greedy vs beam search."""
+    trained = train_date_model(config, condition=config.condition)
+    data, model, preds = trained.data, trained.model, trained.preds
+    device = next(model.parameters()).device
     gap = free_running_gap(model, data.encode(data.test).to(device), data.tgt_vocab.bos_id)
     k = min(config.beam_examples, len(data.test))
     beams = beam_vs_greedy(model, data.test[:k], preds[:k], data.src_vocab, data.tgt_vocab, config.beam_size,
                            config.lam)
-    return {
-        "parameters": count_parameters(model),
-        "test_size": len(refs),
-        "exact_match": exact_match(preds, refs),
-        "token_accuracy": token_accuracy(preds, refs),
-        "bleu": bleu(preds, refs),
-        "train_time_s": hist.train_time,
-        "teacher_forcing_vs_free_running": gap,
-        "beam_search": beams,
-    }
+    return {**trained.metrics(), "teacher_forcing_vs_free_running": gap, "beam_search": beams}

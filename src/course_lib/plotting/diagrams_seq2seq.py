@@ -391,6 +391,25 @@ def plot_attention_steps(S: int = 5, scores: tuple[float, ...] = (0.2, 0.9, 2.6,
     return fig
 
 
+def _attend(ax, query, y: float, y_c: float):
+    """The attention block of :func:`plot_attention_flows`: encoder states and ``query`` in, ``c_t`` out."""
+    enc = box(ax, (0.95, y), r"$\bar h_1 \ldots \bar h_S$", kind="h", w=1.35, fontsize=9)
+    att = box(ax, (3.2, y), "score, softmax,\nweighted sum", kind="attn", w=1.75, h=0.7, fontsize=8)
+    arrow(ax, enc.right, att.left)
+    arrow(ax, query.top, att.bottom, label="query", label_offset=(0.35, 0), fontsize=8)
+    c = box(ax, (3.2, y_c), "$c_t$", kind="c", w=0.6)
+    arrow(ax, att.top, c.bottom)
+    return c
+
+
+def _recurrent_step(ax, y: float):
+    """The decoder's GRU step of :func:`plot_attention_flows`, with ``y_{t-1}`` coming in from the left."""
+    rnn = box(ax, (3.2, y), "GRU step", kind="plain", w=1.5, h=0.5, fontsize=9)
+    prev = box(ax, (0.95, y), "$y_{t-1}$", kind="x", w=0.75)
+    arrow(ax, prev.right, rnn.left)
+    return rnn
+
+
 def plot_attention_flows() -> Figure:
     r"""Where attention sits in the decoder, two ways.
 
@@ -412,16 +431,9 @@ def plot_attention_flows() -> Figure:
     ax.set_title("Bahdanau et al. (2015): attend, then step", fontsize=10)
     hp = box(ax, (3.2, 0.6), "$h_{t-1}$", kind="h", w=0.75)
     label(ax, (2.2, 0.6), "(their $s_{t-1}$)", fontsize=8, color=GREY)
-    enc = box(ax, (0.95, 2.2), r"$\bar h_1 \ldots \bar h_S$", kind="h", w=1.35, fontsize=9)
-    att = box(ax, (3.2, 2.2), "score, softmax,\nweighted sum", kind="attn", w=1.75, h=0.7, fontsize=8)
-    arrow(ax, enc.right, att.left)
-    arrow(ax, hp.top, att.bottom, label="query", label_offset=(0.35, 0), fontsize=8)
-    c = box(ax, (3.2, 3.55), "$c_t$", kind="c", w=0.6)
-    arrow(ax, att.top, c.bottom)
-    rnn = box(ax, (3.2, 4.9), "GRU step", kind="plain", w=1.5, h=0.5, fontsize=9)
+    c = _attend(ax, hp, 2.2, 3.55)
+    rnn = _recurrent_step(ax, 4.9)
     arrow(ax, c.top, rnn.bottom, label="input", label_offset=(0.35, 0), fontsize=8)
-    y = box(ax, (0.95, 4.9), "$y_{t-1}$", kind="x", w=0.75)
-    arrow(ax, y.right, rnn.left)
     line(ax, [hp.right, (4.6, 0.6), (4.6, 4.9), rnn.right], color=RECURRENT)
     h = box(ax, (3.2, 6.1), "$h_t$", kind="h", w=0.6)
     arrow(ax, rnn.top, h.bottom)
@@ -434,18 +446,11 @@ def plot_attention_flows() -> Figure:
     ax = axes[1]
     ax.set_title("Luong et al. (2015), this book: step, then attend", fontsize=10)
     hp = box(ax, (3.2, 0.6), "$h_{t-1}$", kind="h", w=0.75)
-    rnn = box(ax, (3.2, 1.75), "GRU step", kind="plain", w=1.5, h=0.5, fontsize=9)
+    rnn = _recurrent_step(ax, 1.75)
     arrow(ax, hp.top, rnn.bottom, color=RECURRENT)
-    y = box(ax, (0.95, 1.75), "$y_{t-1}$", kind="x", w=0.75)
-    arrow(ax, y.right, rnn.left)
     h = box(ax, (3.2, 2.9), "$h_t$", kind="h", w=0.6)
     arrow(ax, rnn.top, h.bottom)
-    enc = box(ax, (0.95, 4.1), r"$\bar h_1 \ldots \bar h_S$", kind="h", w=1.35, fontsize=9)
-    att = box(ax, (3.2, 4.1), "score, softmax,\nweighted sum", kind="attn", w=1.75, h=0.7, fontsize=8)
-    arrow(ax, enc.right, att.left)
-    arrow(ax, h.top, att.bottom, label="query", label_offset=(0.35, 0), fontsize=8)
-    c = box(ax, (3.2, 5.35), "$c_t$", kind="c", w=0.6)
-    arrow(ax, att.top, c.bottom)
+    c = _attend(ax, h, 4.1, 5.35)
     mix = box(ax, (3.2, 6.35), r"$\tilde h_t = \tanh(W_c [c_t; h_t])$", kind="h", w=2.4, h=0.5, fontsize=9)
     arrow(ax, c.top, mix.bottom)
     line(ax, [h.right, (4.6, 2.9), (4.6, 6.35), mix.right], color=GREY)
