@@ -24,3 +24,13 @@ def test_the_plain_model_copies_nothing_exactly_from_the_length_the_prose_names(
     start = FACTS["bottleneck_plain_none_from"]()
     em = dict(zip(r["lengths"], r["plain"]["exact_match"], strict=True))
     assert all(e == 0 for L, e in em.items() if L >= start) and any(e > 0 for L, e in em.items() if L < start)
+
+
+def test_the_controls_are_the_models_of_the_bottleneck_figure_as_chapters_5_and_6_say():
+    figure = load("bottleneck")["results"]
+    longer = load("bottleneck_longer")["results"]["rounds"][0]
+    errors = load("copy_errors")["results"]
+    assert longer["token_accuracy"] == figure["plain"]["token_accuracy"]
+    assert longer["steps"] == load("bottleneck")["config"]["steps"]
+    assert errors["token_accuracy"] == figure["attention"]["token_accuracy"]
+    assert errors["exact_match"] == figure["attention"]["exact_match"]
