@@ -15,7 +15,14 @@ __all__ = ["CheckFailed", "rel_error", "passed", "fail", "check_array", "as_nump
 
 
 class CheckFailed(AssertionError):
-    """A student check did not pass; the message says what, expected vs got, and a hint."""
+    """A student check did not pass; the message says what, expected vs got, and a hint.
+
+    In Jupyter it shows as its message alone (IPython's ``_render_traceback_`` hook): the student
+    needs the ✗ line and the hint, not a traceback through the checking code.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return str(self).splitlines()
 
 
 def as_numpy(x: Any) -> np.ndarray:
