@@ -50,3 +50,10 @@ def test_unknown_lab_is_a_build_error(tmp_path, root):
     html = (out / "book" / "03_lstm" / "index.html").read_text()
     assert "lab99_nothing" in html and "problematic" in html
     assert "no labs/lab99_nothing.ipynb; known labs: ['lab03_lstm']" in warnings
+
+
+def test_a_repository_url_that_is_not_github_is_a_build_warning(tmp_path, root):
+    _, _, out, warnings = _build(tmp_path, root, "Download :lab:`lab03_lstm`.",
+                                 {"repository_url": "https://example.org/course"})
+    assert "must look like https://github.com/OWNER/REPO" in warnings
+    assert "example.org" not in (out / "book" / "03_lstm" / "index.html").read_text()

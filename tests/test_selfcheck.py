@@ -29,6 +29,12 @@ def submissions(root, tmp_path_factory):
         solution = nbformat.read(root / "solutions" / f"{name}.ipynb", as_version=4)
         (tmp / "honest").mkdir(exist_ok=True)
         out[(name, "honest")] = _write(tmp / "honest", name, answered_notebook(solution))
+    partial = answered_notebook(nbformat.read(root / "solutions" / "lab00_warmup.ipynb", as_version=4))
+    blank = nbformat.read(root / "labs" / "lab00_warmup.ipynb", as_version=4)
+    answer = next(i for i, c in enumerate(blank.cells) if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    partial.cells[answer].source = blank.cells[answer].source  # the first answer left blank, the others done
+    (tmp / "partial").mkdir()
+    out[("lab00_warmup", "partial")] = _write(tmp / "partial", "lab00_warmup", partial)
     (tmp / "blank").mkdir()
     out[("lab00_warmup", "blank")] = tmp / "blank" / "lab00_warmup.ipynb"
     shutil.copyfile(root / "labs" / "lab00_warmup.ipynb", out[("lab00_warmup", "blank")])
@@ -43,7 +49,7 @@ def _grader_scores(root, name, path) -> dict[str, float]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name,kind", [("lab00_warmup", "honest"), ("lab03_lstm", "honest"),
-                                       ("lab00_warmup", "blank")])
+                                       ("lab00_warmup", "partial"), ("lab00_warmup", "blank")])
 def test_self_check_gives_the_graders_points(root, submissions, name, kind):
     path = submissions[(name, kind)]
     record = selfcheck.check_notebook(path, labs_dir=root / "labs", progress=False)
@@ -51,6 +57,9 @@ def test_self_check_gives_the_graders_points(root, submissions, name, kind):
     assert record["lab"] == name and record["status"] == "ok" and record["notes"] == []
     if kind == "honest":
         assert record["total"] == record["max"] > 0
+    elif kind == "partial":
+        assert 0 < record["total"] < record["max"]
+        assert [c["score"] == c["points"] for c in record["cells"]] == [False, True, True]
     else:
         assert record["total"] == 0 and all("NotImplementedError" in c["message"] for c in record["cells"])
     assert mine == _grader_scores(root, name, path)

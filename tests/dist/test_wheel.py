@@ -121,3 +121,18 @@ def test_course_check_in_the_fresh_environment_scores_the_answered_and_the_blank
     assert good.returncode == 0 and "score: 6 / 6" in good.stdout, good.stdout + good.stderr
     blank = _run([bin_dir / "course", "check", "blank/lab00_warmup.ipynb", "--no-progress"], work, env)
     assert blank.returncode == 1 and "score: 0 / 6" in blank.stdout, blank.stdout + blank.stderr
+
+
+def test_every_import_of_every_lab_resolves_from_the_wheel(fresh):
+    python, _, work, env = fresh
+    imports = set()
+    for path in sorted((ROOT / "solutions").glob("lab*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                imports |= {ln.split("#")[0].strip() for ln in cell.source.split("\n")
+                            if ln.startswith(("import ", "from ")) and "course_lib" in ln}
+    assert len(imports) > 10
+    code = "\n".join(sorted(imports)) + "\nimport course_lib, sys\nprint(course_lib.__file__)"
+    out = _run([python, "-c", code], work, env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().startswith(str(python.parent.parent))

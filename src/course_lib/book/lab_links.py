@@ -60,18 +60,9 @@ def lab_role(name, rawtext, text, lineno, inliner, options=None, content=None): 
         msg = inliner.reporter.error(f"{{lab}}`{text}`: no {LAB_FOLDER}/{lab}.ipynb; known labs: {known}",
                                      line=lineno)
         return [inliner.problematic(rawtext, rawtext, msg)], [msg]
-    options = env.config.html_theme_options or {}
-    try:
-        links = launch_links(options.get("repository_url"), options.get("repository_branch"), lab)
-    except ValueError as exc:
-        msg = inliner.reporter.error(f"{{lab}}`{text}`: {exc}", line=lineno)
-        return [inliner.problematic(rawtext, rawtext, msg)], [msg]
     node = lab_download(rawtext, lab=lab, docname=env.docname)
     node += nodes.literal(text=f"{lab}.ipynb")
-    out = [node]
-    for label, url in links:
-        out += [nodes.Text(" · "), nodes.reference(label, label, refuri=url, classes=["course-launch"])]
-    return out, []
+    return [node], []
 
 
 def visit_lab_download_html(self, node) -> None:
@@ -82,8 +73,23 @@ def visit_lab_download_html(self, node) -> None:
                                    CLASS="reference download internal course-lab"))
 
 
-def depart_lab_download_html(self, node) -> None:  # noqa: ARG001 - Sphinx's visitor signature
+def depart_lab_download_html(self, node) -> None:
+    """Close the download link, then add the launch links. They are made here, when the page is
+    written, so that a changed ``repository.url`` shows on the next build even from a cached read."""
+    import html
+
+    from sphinx.util import logging
+
     self.body.append("</a>")
+    options = self.builder.config.html_theme_options or {}
+    try:
+        links = launch_links(options.get("repository_url"), options.get("repository_branch"), node["lab"])
+    except ValueError as exc:
+        logging.getLogger(__name__).warning(f"{{lab}}`{node['lab']}`: {exc}", location=node)
+        return
+    for label, url in links:
+        self.body.append(f' · <a class="reference external course-launch" href="{html.escape(url)}">'
+                         f"{html.escape(label)}</a>")
 
 
 def _skip(self, node) -> None:  # noqa: ARG001 - other builders show the file name only
