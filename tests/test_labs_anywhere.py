@@ -130,3 +130,21 @@ def test_each_chapter_with_a_lab_links_exactly_its_lab_right_after_its_learning_
     for page in (root / "book").rglob("*.md"):
         for lab in LAB_ROLE.findall(page.read_text(encoding="utf-8")):
             assert lab in labs, f"{page}: {{lab}}`{lab}` names no released lab"
+
+
+def test_lab_setup_writes_the_configured_repository_into_every_lab_and_releases(root, tmp_path, capsys):
+    from course_lib.__main__ import main as cli
+    from course_lib.grading.release import check_sync
+
+    solutions, labs = tmp_path / "solutions", tmp_path / "labs"
+    solutions.mkdir()
+    for name in ("lab00_warmup", "lab03_lstm"):
+        shutil.copyfile(root / "solutions" / f"{name}.ipynb", solutions / f"{name}.ipynb")
+    config = tmp_path / "_config.yml"
+    config.write_text("repository:\n  url: https://github.com/someone/course\n  branch: spring\n")
+    assert cli(["lab-setup", "--config", str(config), "--solutions", str(solutions), "--labs", str(labs)]) == 0
+    want = '# %pip install "course_lib @ git+https://github.com/someone/course@spring"'
+    for path in [*solutions.glob("*.ipynb"), *labs.glob("*.ipynb")]:
+        assert want in labs_mod.first_code_cell(nbformat.read(path, as_version=4)).source.split("\n"), path
+    assert check_sync(solutions, labs) == []
+    assert "lab03_lstm.ipynb" in capsys.readouterr().out
