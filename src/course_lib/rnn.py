@@ -130,9 +130,10 @@ class RNN(StackedRecurrent):
 
     @classmethod
     def from_torch(cls, rnn: nn.RNN) -> RNN:
-        """A scratch :class:`RNN` with the same sizes and weights as ``rnn``."""
-        return cls(rnn.input_size, rnn.hidden_size, rnn.num_layers, rnn.bidirectional,
-                   rnn.batch_first).load_from_torch(rnn).to(next(rnn.parameters()).device)
+        """A scratch :class:`RNN` with the same sizes, weights, device and dtype as ``rnn``."""
+        p = next(rnn.parameters())
+        ours = cls(rnn.input_size, rnn.hidden_size, rnn.num_layers, rnn.bidirectional, rnn.batch_first)
+        return ours.to(device=p.device, dtype=p.dtype).load_from_torch(rnn)
 
     def extra_repr(self) -> str:
         return (f"input_size={self.input_size}, hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
