@@ -10,6 +10,7 @@ import copy
 import csv
 import fcntl
 import json
+import os
 import shutil
 
 import nbformat
@@ -124,7 +125,8 @@ ONLY_VISIBLE = """def softmax(z):
 @pytest.fixture(scope="module")
 def graded(root, tmp_path_factory):
     """Grade every kind of submission once per test session, even across pytest-xdist workers."""
-    shared = tmp_path_factory.getbasetemp().parent / "grader-cases"  # the same for every worker
+    base = tmp_path_factory.getbasetemp()  # this session's; with xdist, the parent is shared by the workers
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "grader-cases"
     shared.mkdir(exist_ok=True)
     with open(shared / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

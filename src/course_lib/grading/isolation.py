@@ -31,7 +31,8 @@ import threading
 from pathlib import Path
 
 __all__ = ["PACKAGE", "repo_root", "student_package", "prepare_workdir", "read_roots", "confined_roots",
-           "UidPool", "kill_uid", "uid_processes", "task_count", "needs_read_capability"]
+           "UidPool", "kill_uid", "uid_processes", "task_count", "needs_read_capability", "chown_tree",
+           "landlock_abi"]
 
 PACKAGE = Path(__file__).resolve().parents[1]  # src/course_lib of the grader
 UID_BASE, UID_COUNT = 61000, 1000
@@ -156,27 +157,27 @@ class UidPool:
 
 
 def uid_processes(uid: int) -> list[int]:
-    """Pids whose real uid is ``uid`` (read from ``/proc``)."""
+    """Live pids whose real uid is ``uid`` (read from ``/proc``; zombies, already dead, are left out)."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/status", encoding="ascii", errors="replace") as f:
-                for line in f:
-                    if line.startswith("Uid:"):
-                        if int(line.split()[1]) == uid:
-                            pids.append(int(entry))
-                        break
-        except (OSError, ValueError, IndexError):
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+            if int(fields["Uid"].split()[0]) == uid and not fields.get("State", "").strip().startswith(("Z", "X")):
+                pids.append(int(entry))
+        except (OSError, ValueError, KeyError, IndexError):
             continue
     return pids
 
 
-def kill_uid(uid: int, rounds: int = 50) -> int:
-    """SIGKILL every process of ``uid`` until none is left (a fork bomb forks while we kill)."""
+def kill_uid(uid: int, rounds: int = 200) -> int:
+    """SIGKILL every process of ``uid`` until none is left alive (a fork bomb forks while we kill)."""
+    import time
+
     killed = 0
-    for _ in range(rounds):
+    for k in range(rounds):
         pids = uid_processes(uid)
         if not pids:
             break
@@ -186,6 +187,8 @@ def kill_uid(uid: int, rounds: int = 50) -> int:
                 killed += 1
             except (ProcessLookupError, PermissionError):
                 pass
+        if k >= 3:
+            time.sleep(0.01)  # let the kernel finish the deaths it was given
     return killed
 
 
@@ -206,3 +209,16 @@ def chown_tree(root: Path, uid: int) -> None:
             os.lchown(path, uid, uid)
         except OSError:
             pass
+
+
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version (0 where there is none)."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return max(0, int(libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))))
+    except (OSError, AttributeError):
+        return 0

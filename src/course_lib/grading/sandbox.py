@@ -156,10 +156,15 @@ def run_cells(cells: list[dict], *, timeout: float, memory_mb: int | None, file_
             shield = [isolation.repo_root(), *(protected or [])]
             job["read_roots"] = isolation.confined_roots(isolation.read_roots(), [str(p) for p in shield])
         if root and own_uid is not False and sys.platform.startswith("linux"):
+            keep_read = isolation.needs_read_capability(python) or isolation.needs_read_capability(sys.base_prefix)
+            if keep_read and not (restrict and isolation.landlock_abi() >= 1):
+                raise RuntimeError(
+                    f"the Python install ({os.path.realpath(sys.base_prefix)}) cannot be read by an unprivileged "
+                    "user, and without Landlock the read capability it would need exposes the checkout: install "
+                    "Python where every user can read it, or run the grader as a non-root user")
             uid, handle = isolation.UidPool().acquire()
             isolation.chown_tree(Path(workdir), uid)
-            job.update(uid=uid, nproc=NPROC, keep_read=isolation.needs_read_capability(python)
-                       or isolation.needs_read_capability(sys.base_prefix))
+            job.update(uid=uid, nproc=NPROC, keep_read=keep_read)
             result.uid = uid
         elif not root:
             job["nproc"] = isolation.task_count(os.getuid()) + NPROC
