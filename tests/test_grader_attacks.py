@@ -334,3 +334,34 @@ def test_writes_to_the_result_pipe_do_not_change_marks(process_rows):
     solved = process_rows["pipe_one_solved"]
     first = next(iter(solved["scores"]))
     assert solved["total"] <= process_rows["honest"]["scores"][first]  # at most the one cell it solved
+
+
+# ------------------------------------------------------------------ isolation helpers (fast)
+
+
+def test_read_roots_never_hold_the_checkout_and_split_a_folder_that_does(tmp_path):
+    roots = isolation.confined_roots(isolation.read_roots(), [str(ROOT)])
+    real = os.path.realpath(ROOT)
+    assert not any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots), roots
+    (tmp_path / "sys" / "lib").mkdir(parents=True)
+    (tmp_path / "sys" / "course" / "solutions").mkdir(parents=True)
+    (tmp_path / "sys" / "course" / "other").mkdir()
+    got = isolation.confined_roots([str(tmp_path / "sys")], [str(tmp_path / "sys" / "course" / "solutions")])
+    assert got == [str(tmp_path / "sys" / "course" / "other"), str(tmp_path / "sys" / "lib")]
+
+
+def test_the_student_package_is_a_copy_outside_the_checkout_without_solutions():
+    pkg = isolation.student_package()
+    assert (pkg / "checks" / "protocol.py").is_file() and (pkg / "__init__.py").is_file()
+    assert not os.path.realpath(pkg).startswith(os.path.realpath(ROOT) + "/")
+    assert not list(pkg.parent.rglob("*.ipynb")) and not (pkg.parent / "solutions").exists()
+
+
+def test_concurrent_gradings_never_share_a_uid():
+    pool = isolation.UidPool()
+    (a, ha), (b, hb) = pool.acquire(), pool.acquire()
+    try:
+        assert a != b and a >= isolation.UID_BASE and b >= isolation.UID_BASE
+    finally:
+        pool.release(ha)
+        pool.release(hb)

@@ -78,6 +78,7 @@ class RunResult:
     reads_confined: bool = False  # reads were confined too (the checkout was unreadable)
     uid: int | None = None  # the unprivileged uid the submission ran as (grader running as root)
     salt: str = ""
+    header: bool = False  # the runner's first line (written before any student code) was read
 
     @property
     def memory(self) -> bool:
@@ -249,8 +250,9 @@ def _accept(line: bytes, result: RunResult, expected: int | None) -> int | None:
         return expected
     if not isinstance(record, dict):
         return expected
-    if "isolated" in record and "index" not in record and not result.cells:
-        result.isolated = record["isolated"] is True
+    if not result.header:  # the first line is the runner's, written before any student code ran
+        result.header = True
+        result.isolated = record.get("isolated") is True
         result.reads_confined = record.get("reads_confined") is True
         return expected
     if record.get("done") is True:
