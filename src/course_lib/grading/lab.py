@@ -17,7 +17,6 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.checks import protocol
 from course_lib.grading.nbgrader_format import validate_notebook_metadata
 from course_lib.grading.release import release_source
 
@@ -72,7 +71,7 @@ def legacy_checks(source: str) -> list[str]:
     function, its use in :func:`load_lab` and the ``calls[gid] is None`` branch in
     :func:`course_lib.grading.scoring.score_cells` once every check is registered.
     """
-    import course_lib.checks  # noqa: F401 - registers every converted check
+    from course_lib.checks import protocol  # registers every converted check
 
     try:
         tree = ast.parse(source)
@@ -89,6 +88,8 @@ def load_lab(lab: str, solutions: str | Path | None = None) -> LabSpec:
         GradeError: if the notebook is missing, its nbgrader metadata is invalid, it has no
             autograded cell, or a graded cell is not a list of check calls with literal cases.
     """
+    from course_lib.checks import protocol  # imported here: it loads every lab's checks (and torch)
+
     lab = lab.removesuffix(".ipynb")
     candidates = [Path(solutions)] if solutions else [Path("solutions"), _REPO / "solutions"]
     path = next((d / f"{lab}.ipynb" for d in candidates if (d / f"{lab}.ipynb").is_file()), None)

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.checks import protocol
 from course_lib.grading.feedback import first_line
 from course_lib.grading.lab import LabSpec, is_locked, meta, restore_locked_cells
 from course_lib.grading.references import uses_reference
@@ -120,6 +119,7 @@ def _grade(record: dict, path: Path | None, data: bytes | None, lab: LabSpec, ti
 
 def score_cells(record: dict, run: RunResult, lab: LabSpec, where: dict[str, int], why_missing: str) -> None:
     """Fill ``record["scores"]`` and ``record["cells"]``: ran without error AND judged ok here."""
+    from course_lib.checks import protocol
     for gid, points in lab.points.items():
         res = run.cells.get(where[gid])
         if res is None:
