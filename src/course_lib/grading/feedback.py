@@ -11,7 +11,7 @@ __all__ = ["first_line", "fmt", "feedback_markdown", "feedback_html"]
 
 def first_line(text: str, limit: int = 300) -> str:
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    line = " ".join(lines[:2]) if lines else ""
+    line = " / ".join(lines[:2]) if lines else ""
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
