@@ -365,3 +365,27 @@ def test_concurrent_gradings_never_share_a_uid():
     finally:
         pool.release(ha)
         pool.release(hb)
+
+
+HANDLE_PROBE = r'''
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+class FH(ctypes.Structure):
+    _fields_ = [("handle_bytes", ctypes.c_uint), ("handle_type", ctypes.c_int), ("f_handle", ctypes.c_ubyte * 128)]
+fh, mount_id = FH(128, 0), ctypes.c_int()
+assert libc.name_to_handle_at(-100, b".", ctypes.byref(fh), ctypes.byref(mount_id), 0) == 0
+fd = os.open(".", os.O_RDONLY)
+print("opened" if libc.open_by_handle_at(fd, ctypes.byref(fh), 0) >= 0 else "refused")
+'''
+
+
+def test_a_submission_cannot_open_files_by_handle_past_the_path_rules():
+    """open_by_handle_at needs CAP_DAC_READ_SEARCH (kept as root when Python is under /root): refused."""
+    from course_lib.grading.sandbox import run_cells
+
+    run = run_cells([{"index": 0, "graded": True, "source": HANDLE_PROBE},
+                     {"index": 1, "graded": True, "source": f"open({str(ROOT / 'README.md')!r}).read()"}],
+                    timeout=60, memory_mb=None)
+    assert run.cells[0].ok and "opened" not in run.cells[0].output, run.cells[0].error
+    if run.reads_confined:
+        assert not run.cells[1].ok and "Permission denied" in run.cells[1].error

@@ -200,6 +200,53 @@ def drop_to_uid(uid: int, keep_read: bool) -> None:
         libc.prctl(_PR_SET_KEEPCAPS, 0, 0, 0, 0)
 
 
+# open_by_handle_at(2) opens a file by inode, past every path rule; it needs CAP_DAC_READ_SEARCH,
+# which drop_to_uid may keep, so a seccomp filter refuses it (EPERM) for the native and compat ABIs.
+_HANDLE_SYSCALLS = {"x86_64": [(0xC000003E, (304, 0x40000000 | 304)), (0x40000003, (342,))],
+                    "aarch64": [(0xC00000B7, (265,)), (0x40000028, (371,))]}
+
+
+def block_open_by_handle() -> bool:
+    """Install a seccomp filter that makes ``open_by_handle_at`` fail; False where unsupported."""
+    import ctypes
+    import platform
+
+    table = _HANDLE_SYSCALLS.get(platform.machine())
+    if not sys.platform.startswith("linux") or table is None:
+        return False
+    ld, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    prog: list[tuple[int, int, int, int]] = []
+    jumps = []  # (index of a JEQ on a syscall number) -> patched to jump to the final deny
+    for arch, numbers in table:
+        prog.append((ld, 0, 0, 4))  # seccomp_data.arch
+        prog.append((jeq, 0, len(numbers) + 2, arch))
+        prog.append((ld, 0, 0, 0))  # seccomp_data.nr
+        for nr in numbers:
+            jumps.append(len(prog))
+            prog.append((jeq, 0, 0, nr))
+        prog.append((ret, 0, 0, allow))
+    prog.append((ret, 0, 0, allow))
+    prog.append((ret, 0, 0, deny))
+    for i in jumps:
+        code, _, jf, k = prog[i]
+        prog[i] = (code, len(prog) - 1 - i - 1, jf, k)
+
+    class Filter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                    ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
+
+    filters = (Filter * len(prog))(*[Filter(*ins) for ins in prog])
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        return False
+    program = Program(len(prog), filters)
+    return libc.prctl(22, 2, ctypes.byref(program), 0, 0) == 0  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+
+
 def take_records(folder: str | None, keep: bool) -> list:
     """Read (when ``keep``) and delete every record file the checks wrote into ``folder``."""
     if not folder:
@@ -248,6 +295,8 @@ def main() -> None:
     if job.get("nproc"):
         resource.setrlimit(resource.RLIMIT_NPROC, (job["nproc"], job["nproc"]))
     if job.get("uid") is not None:
+        if job.get("keep_read") and not block_open_by_handle():
+            raise SystemExit("cannot keep the read capability without a seccomp filter on open_by_handle_at")
         drop_to_uid(job["uid"], bool(job.get("keep_read")))
     records_dir = os.environ.get("COURSE_GRADER_RECORDS")
     reserve = bytearray(16 * 2**20)  # freed after a MemoryError so that reporting it still works
