@@ -14,7 +14,7 @@ NB_THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # Quiet pip's notes about local wheel folders that may or may not exist on a machine.
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: help venv assets book test lint unit sync nbval book-build site-test dist wheel-test bench lab release experiments clean
+.PHONY: help venv assets book test lint unit sync nbval nbgrader-roundtrip book-build site-test dist wheel-test bench lab release experiments clean
 
 help:
 	@echo "make book     build the site into _build/html (creates .venv first)"
@@ -73,7 +73,15 @@ lint: $(STAMP)
 	$(PY) -m ruff check src tests book solutions labs
 
 unit: $(STAMP)
-	$(NB_THREADS) $(PY) -m pytest -q -n 2 tests --ignore=tests/site --ignore=tests/dist
+	$(NB_THREADS) $(PY) -m pytest -q -n 2 tests --ignore=tests/site --ignore=tests/dist --ignore=tests/roundtrip
+
+# Every lab through real nbgrader 0.9 (pinned in requirements.txt): generate_assignment, validate,
+# autograde of the solution (full marks) and of the blank release (0), one line per lab.
+nbgrader-roundtrip: $(STAMP)
+	@start=$$(date +%s); status=0; \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(NB_THREADS) $(PY) -m pytest -q -rA -n 2 -p no:randomly tests/roundtrip \
+	  || status=$$?; \
+	echo "== nbgrader round trip: $$(( $$(date +%s) - start )) s"; exit $$status
 
 sync: $(STAMP)
 	$(PY) -m course_lib check-sync
@@ -96,7 +104,7 @@ site-test: $(STAMP)
 
 test: $(STAMP)
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory lint sync unit wheel-test nbval book-build site-test; \
+	$(MAKE) --no-print-directory lint sync unit wheel-test nbgrader-roundtrip nbval book-build site-test; \
 	echo "== make test: all checks passed in $$(( $$(date +%s) - start )) s"
 
 # The package students install (plain Jupyter, Colab): sdist + wheel, with the corpus and the
