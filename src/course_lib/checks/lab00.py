@@ -1,4 +1,8 @@
-"""Checks for lab 00 (warm-up): stable softmax, log-sum-exp, one-hot encoding."""
+"""Checks for lab 00 (warm-up): stable softmax, log-sum-exp, one-hot encoding.
+
+Each check is a *measure* (runs the student's function, returns what came out) and a *judge*
+(rebuilds the inputs, computes the reference, compares): see :mod:`course_lib.checks.protocol`.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,22 @@ from collections.abc import Callable
 
 import numpy as np
 
-from course_lib.checks.core import check_array, fail, passed
+from course_lib.checks.core import check_array, fail
+from course_lib.checks.protocol import register
 from course_lib.data import Vocab
 from course_lib.functional import logsumexp as ref_logsumexp
 from course_lib.functional import one_hot as ref_one_hot
 from course_lib.functional import softmax as ref_softmax
 
 __all__ = ["check_softmax", "check_logsumexp", "check_one_hot"]
+
+
+def _softmax_inputs(seed: int, shape: tuple[int, int]) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=shape) * 3.0  # (N, V)
+    big = z * 100.0 + 1000.0  # exp(1000) overflows float64: only the stable version survives
+    v = rng.normal(size=shape[1])  # (V,)
+    return {"z": z, "big": big, "v": v}
 
 
 def _softmax_hint(got: np.ndarray, expected: np.ndarray) -> str:
@@ -24,44 +37,75 @@ def _softmax_hint(got: np.ndarray, expected: np.ndarray) -> str:
     return "rows sum to 1 but the values are off: exponentiate z minus its row maximum, not the global one."
 
 
-def check_softmax(softmax: Callable, seed: int = 0, shape: tuple[int, int] = (4, 6)) -> None:
+def _measure_softmax(softmax: Callable, *, seed: int, shape: tuple[int, int]) -> dict:
+    return {k: softmax(x) for k, x in _softmax_inputs(seed, tuple(shape)).items()}
+
+
+def _judge_softmax(m: dict, *, seed: int, shape: tuple[int, int]) -> str:
     """softmax(z) on random logits, on huge logits (overflow) and on a 1-D vector."""
-    rng = np.random.default_rng(seed)
-    z = rng.normal(size=shape) * 3.0
-    check_array("softmax", "softmax(z)", softmax(z), ref_softmax(z), tol=1e-10, hint=_softmax_hint)
-    big = z * 100.0 + 1000.0  # exp(1000) overflows float64: only the stable version survives
-    check_array("softmax", "softmax(z) for logits near 1000", softmax(big), ref_softmax(big), tol=1e-10,
+    x = _softmax_inputs(seed, tuple(shape))
+    check_array("softmax", "softmax(z)", m["z"], ref_softmax(x["z"]), tol=1e-10, hint=_softmax_hint)
+    check_array("softmax", "softmax(z) for logits near 1000", m["big"], ref_softmax(x["big"]), tol=1e-10,
                 hint="subtract the row maximum before np.exp, so every exponent is <= 0.")
-    v = rng.normal(size=shape[1])
-    check_array("softmax", "softmax of a 1-D vector", softmax(v), ref_softmax(v), tol=1e-10,
+    check_array("softmax", "softmax of a 1-D vector", m["v"], ref_softmax(x["v"]), tol=1e-10,
                 hint="use axis=-1 and keepdims=True so the same code works for 1-D and 2-D inputs.")
-    passed("softmax", f"matches the reference on shape {shape}, large logits and 1-D input")
+    return f"matches the reference on shape {tuple(shape)}, large logits and 1-D input"
 
 
-def check_logsumexp(logsumexp: Callable, seed: int = 0, shape: tuple[int, int] = (3, 5)) -> None:
+check_softmax = register("softmax", _measure_softmax, _judge_softmax, seed=0, shape=(4, 6))
+
+
+def _logsumexp_inputs(seed: int, shape: tuple[int, int]) -> dict[str, np.ndarray]:
+    z = np.random.default_rng(seed).normal(size=shape)  # (N, V)
+    return {"z": z, "big": np.concatenate([z * 10 + 800.0, z * 10 - 800.0])}  # (2N, V)
+
+
+def _measure_logsumexp(logsumexp: Callable, *, seed: int, shape: tuple[int, int]) -> dict:
+    return {k: logsumexp(x) for k, x in _logsumexp_inputs(seed, tuple(shape)).items()}
+
+
+def _judge_logsumexp(m: dict, *, seed: int, shape: tuple[int, int]) -> str:
     """logsumexp(z) along the last axis, including values where the naive formula overflows."""
-    rng = np.random.default_rng(seed)
-    z = rng.normal(size=shape)
-    check_array("logsumexp", "logsumexp(z)", logsumexp(z), ref_logsumexp(z), tol=1e-10,
+    x = _logsumexp_inputs(seed, tuple(shape))
+    check_array("logsumexp", "logsumexp(z)", m["z"], ref_logsumexp(x["z"]), tol=1e-10,
                 hint="log(sum(exp(z))) along the last axis; the result has one value per row.")
-    big = np.concatenate([z * 10 + 800.0, z * 10 - 800.0])
-    check_array("logsumexp", "logsumexp for values near +-800", logsumexp(big), ref_logsumexp(big),
-                tol=1e-10, hint="m + log(sum(exp(z - m))) with m the row maximum never overflows or gives -inf.")
-    passed("logsumexp", "matches the reference, stable at +-800")
+    check_array("logsumexp", "logsumexp for values near +-800", m["big"], ref_logsumexp(x["big"]), tol=1e-10,
+                hint="m + log(sum(exp(z - m))) with m the row maximum never overflows or gives -inf.")
+    return "matches the reference, stable at +-800"
 
 
-def check_one_hot(one_hot: Callable, text: str = "hello") -> None:
+check_logsumexp = register("logsumexp", _measure_logsumexp, _judge_logsumexp, seed=0, shape=(3, 5))
+
+
+def _refuses(one_hot: Callable, bad: int, V: int) -> bool:
+    try:
+        one_hot(np.array([bad]), V)
+    except (ValueError, IndexError):
+        return True
+    return False
+
+
+def _measure_one_hot(one_hot: Callable, *, text: str) -> dict:
+    vocab = Vocab.from_text(text)
+    ids = np.array(vocab.encode(text))  # (T,)
+    V = len(vocab)
+    # np.eye(V)[-1] silently returns the last row: a wrong answer that must be refused
+    return {"out": one_hot(ids, V), "refused": {str(bad): _refuses(one_hot, bad, V) for bad in (V, -1)}}
+
+
+def _judge_one_hot(m: dict, *, text: str) -> str:
     """one_hot(ids, V) for the ids of ``text`` in its character Vocab, and a clear error for a bad id."""
     vocab = Vocab.from_text(text)
     ids = np.array(vocab.encode(text))
-    got = one_hot(ids, len(vocab))
-    check_array("one_hot", f"one_hot(ids of {text!r}, V={len(vocab)})", got, ref_one_hot(ids, len(vocab)),
-                tol=1e-12, hint="row t has a single 1, in column ids[t]; try np.eye(V)[ids].")
-    for bad in (len(vocab), -1):  # np.eye(V)[-1] silently returns the last row: a wrong answer
-        try:
-            one_hot(np.array([bad]), len(vocab))
-        except (ValueError, IndexError):
-            continue
-        fail("one_hot", f"the id {bad} was accepted for V={len(vocab)}",
-             "raise ValueError for an id outside [0, V); negative ids index from the end in NumPy.")
-    passed("one_hot", f"{len(text)} tokens -> shape {got.shape}; out-of-range ids are refused")
+    V = len(vocab)
+    want = ref_one_hot(ids, V)
+    check_array("one_hot", f"one_hot(ids of {text!r}, V={V})", m["out"], want, tol=1e-12,
+                hint="row t has a single 1, in column ids[t]; try np.eye(V)[ids].")
+    for bad, refused in m["refused"].items():
+        if refused is not True:
+            fail("one_hot", f"the id {bad} was accepted for V={V}",
+                 "raise ValueError for an id outside [0, V); negative ids index from the end in NumPy.")
+    return f"{len(text)} tokens -> shape {want.shape}; out-of-range ids are refused"
+
+
+check_one_hot = register("one_hot", _measure_one_hot, _judge_one_hot, text="hello")

@@ -1,23 +1,53 @@
 """Time of one training step of the scratch LSTM against ``nn.LSTM`` (chapter 3), saved as a result.
 
-The same measurement as ``python -m course_lib bench`` (:func:`course_lib.bench.lstm.time_training_step`:
-median of repeated forward + backward + Adam steps), written with its provenance so that the
+The same measurement as ``python -m course_lib bench`` (:func:`time_training_step`: the median of
+repeated forward + backward + Adam steps), written with its provenance so that the
 chapter can quote it. Each model is timed ``rounds`` times, alternating, and the file keeps every
 round, so that a reader sees the spread as well as the median.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from course_lib.bench.lstm import BenchConfig, time_training_step
 from course_lib.experiments.registry import experiment
 from course_lib.lstm import LSTM
 
-__all__ = ["StepTimeConfig", "run"]
+__all__ = ["BenchConfig", "StepTimeConfig", "time_training_step", "run"]
+
+
+@dataclass
+class BenchConfig:
+    batch_size: int = 64
+    T: int = 50
+    input_size: int = 128
+    hidden_size: int = 128
+    warmup: int = 3
+    repeats: int = 15
+    seed: int = 0
+
+
+def time_training_step(lstm: nn.Module, config: BenchConfig) -> float:
+    """Median seconds of one step: forward through ``lstm``, MSE of its output, backward, Adam step."""
+    torch.manual_seed(config.seed)
+    x = torch.randn(config.batch_size, config.T, config.input_size)  # (B, T, D)
+    y = torch.randn(config.batch_size, config.T, config.hidden_size)  # (B, T, H)
+    opt = torch.optim.Adam(lstm.parameters(), lr=1e-3)
+    times = []
+    for i in range(config.warmup + config.repeats):
+        t0 = time.perf_counter()
+        out, _ = lstm(x)
+        loss = nn.functional.mse_loss(out, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if i >= config.warmup:
+            times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
 
 
 @dataclass
