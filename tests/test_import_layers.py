@@ -13,7 +13,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 LAYERS = [
-    ("base", {"", "errors", "paths", "utils", "arrays", "metrics", "notebooks"}),
+    ("base", {"", "errors", "paths", "utils", "arrays", "metrics", "notebooks", "labs"}),
     ("data and NumPy layers", {"data", "functional", "gradcheck"}),
     ("models", {"stacked", "torch_weights", "rnn", "lstm", "gru", "attention", "seq2seq", "decoding",
                 "transformer", "lm"}),
