@@ -22,7 +22,9 @@ from sphinx.util.i18n import docname_to_domain
 __all__ = ["UNTRANSLATED_NOTE", "other_edition_url", "setup"]
 
 TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
 SWITCH_TEMPLATE = "language-switch.html"
+SWITCH_CSS = "course-language-switch.css"
 #: Edition -> (its folder under _build/html, the switch's label, what the link's title says).
 EDITIONS = {
     "en": ("", "English", "Read this page in English"),
@@ -56,6 +58,7 @@ def other_edition_url(pagename: str, this: str, other: str) -> str:
 
 def _config_inited(app: Any, config: Any) -> None:
     config.templates_path = [*config.templates_path, str(TEMPLATES)]
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
     options = dict(config.html_theme_options or {})
     end = options.get("article_header_end", ["article-header-buttons.html"])
     end = [s.strip() for s in end.split(",")] if isinstance(end, str) else list(end)
@@ -115,4 +118,5 @@ def setup(app: Any) -> dict:
     app.add_transform(TranslateInsertedToctrees)
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _page_context)
+    app.add_css_file(SWITCH_CSS)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
