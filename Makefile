@@ -14,14 +14,15 @@ NB_THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # Quiet pip's notes about local wheel folders that may or may not exist on a machine.
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: help venv assets book test lint unit sync nbval nbgrader-roundtrip book-build site-test dist wheel-test bench lab release experiments clean
+.PHONY: help venv assets book test lint unit sync nbval nbgrader-roundtrip book-build site-test dist wheel-test bench lab release experiments clean translations
 
 help:
-	@echo "make book     build the site into _build/html (creates .venv first)"
-	@echo "make test     every check: ruff, pytest, lab sync, the wheel outside the clone, nbval, book build, browser test"
+	@echo "make book     build the site into _build/html, the Korean edition into _build/html/ko"
+	@echo "make test     every check: ruff, pytest, lab sync, the wheel outside the clone, nbgrader, nbval, book builds, browser test"
 	@echo "make lab      open JupyterLab on labs/"
 	@echo "make release  regenerate labs/ from solutions/"
 	@echo "make dist     build the course_lib sdist and wheel into dist/"
+	@echo "make translations  bring locale/ko's catalogues in step with the pages (then translate)"
 	@echo "make bench    print timings (scratch vs torch, grader, GPT throughput)"
 	@echo "make clean    remove build outputs (keeps .venv; 'make distclean' removes it too)"
 
@@ -46,6 +47,7 @@ venv: $(STAMP)
 NPM ?= npm
 ASSETS := node_modules/.course-assets-installed
 OFFLINE := _build/html/_static/offline
+OFFLINE_KO := _build/html/ko/_static/offline
 $(ASSETS): package.json package-lock.json
 	@command -v $(NPM) >/dev/null || { echo "make assets: npm (Node.js >= 18) is needed to install MathJax and the widget manager"; exit 1; }
 	@echo "== installing the site's JavaScript (MathJax, widget manager, require.js) with npm ci"
@@ -54,18 +56,24 @@ $(ASSETS): package.json package-lock.json
 
 assets: $(ASSETS)
 
-# Copy the installed assets next to the built pages (run after every build).
+# Copy the installed assets next to the built pages of both editions (run after every build).
 define copy_assets
-	@rm -rf $(OFFLINE) && mkdir -p $(OFFLINE)/html-manager
-	@cp -r node_modules/mathjax/es5 $(OFFLINE)/mathjax
-	@cp node_modules/requirejs/require.js $(OFFLINE)/require.js
-	@cp node_modules/@jupyter-widgets/html-manager/dist/* $(OFFLINE)/html-manager/
-	@rm -f $(OFFLINE)/html-manager/*.map
+	@for d in $(OFFLINE) $(OFFLINE_KO); do \
+	  rm -rf $$d && mkdir -p $$d/html-manager && \
+	  cp -r node_modules/mathjax/es5 $$d/mathjax && \
+	  cp node_modules/requirejs/require.js $$d/require.js && \
+	  cp node_modules/@jupyter-widgets/html-manager/dist/* $$d/html-manager/ && \
+	  rm -f $$d/html-manager/*.map || exit 1; done
 endef
 
 # Notebooks execute during the build (cached in _build/.jupyter_cache); an error fails the build.
+# The Korean edition (src/course_lib/book/i18n.py) is the same build with language ko, translated
+# from locale/ko/LC_MESSAGES; it reads the executed notebooks from the English build's cache, so no
+# notebook runs twice.
+KO_BUILD := $(NB_THREADS) $(PY) -m course_lib.book.i18n build ko
 book: $(STAMP) assets
 	$(NB_THREADS) $(VENV)/bin/jupyter-book build . --keep-going
+	$(KO_BUILD) --keep-going
 	$(copy_assets)
 	@echo "== site: _build/html/index.html"
 
@@ -90,10 +98,17 @@ nbval: $(STAMP)
 	$(NB_THREADS) $(PY) -m pytest -q -n 2 --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
 	  book solutions
 
-# The same build with Sphinx warnings turned into errors, so that a broken reference fails CI.
+# The same build with Sphinx warnings turned into errors, so that a broken reference fails CI
+# (in either edition: a translation that drops a reference is a warning too).
 book-build: $(STAMP) assets
 	$(NB_THREADS) $(VENV)/bin/jupyter-book build . -W -n --keep-going
+	$(KO_BUILD) -W -n --keep-going
 	$(copy_assets)
+
+# After editing a page: re-extract its strings and update locale/ko's catalogues (changed strings
+# become fuzzy, new ones untranslated); tests/test_translations.py says what is left to translate.
+translations: $(STAMP)
+	$(PY) -m course_lib.book.i18n update
 
 # The browser walk over every built page (tests/site). It runs last in `make test`, so nothing it
 # does can hide another check's failure. Without Chromium it FAILS, saying the browser test did not
