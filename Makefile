@@ -14,11 +14,12 @@ NB_THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # Quiet pip's notes about local wheel folders that may or may not exist on a machine.
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: help venv assets book test lint unit sync nbval book-build site-test bench lab release experiments clean
+.PHONY: help venv assets book test lint unit sync nbval guard book-build site-test bench lab release experiments clean
 
 help:
 	@echo "make book     build the site into _build/html (creates .venv first)"
-	@echo "make test     every check: ruff, pytest, lab sync, nbval, book build, browser test"
+	@echo "make test     every check: ruff, actionlint, pytest, lab sync, nbval, guard, book build, browser test"
+	@echo "make guard    re-run the checked cells under other numerics (NB=path/to.ipynb for one notebook)"
 	@echo "make lab      open JupyterLab on labs/"
 	@echo "make release  regenerate labs/ from solutions/"
 	@echo "make bench    print timings (scratch vs torch, grader, GPT throughput)"
@@ -81,6 +82,15 @@ nbval: $(STAMP)
 	$(NB_THREADS) $(PY) -m pytest -q -n 2 --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
 	  book solutions
 
+# nbval compares the checked cells (tag nbval-check-output) on this machine only. The guard runs the
+# notebooks that have one again with NumPy's SIMD dispatch off, PyTorch on its baseline kernels and
+# two threads instead of one, and fails on any output that moved (src/course_lib/nbguard.py;
+# CONTRIBUTING.md, "Adding a checked cell"). `make guard NB=book/02_training_rnns/gradients.ipynb`
+# guards one notebook.
+NB ?=
+guard: $(STAMP)
+	$(PY) -m course_lib nbguard $(NB)
+
 # The same build with Sphinx warnings turned into errors, so that a broken reference fails CI.
 book-build: $(STAMP) assets
 	$(NB_THREADS) $(VENV)/bin/jupyter-book build . -W -n --keep-going
@@ -95,7 +105,7 @@ site-test: $(STAMP)
 
 test: $(STAMP)
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory lint sync unit nbval book-build site-test; \
+	$(MAKE) --no-print-directory lint sync unit nbval guard book-build site-test; \
 	echo "== make test: all checks passed in $$(( $$(date +%s) - start )) s"
 
 bench: $(STAMP)

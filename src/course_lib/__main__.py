@@ -1,4 +1,4 @@
-"""Command line: ``python -m course_lib {release,check-sync,grade,experiment,bench,nb-outputs,device}``."""
+"""Command line: ``python -m course_lib {release,check-sync,grade,experiment,bench,nb-outputs,nbguard,device}``."""
 
 from __future__ import annotations
 
@@ -76,8 +76,14 @@ def _nb_outputs(args: argparse.Namespace) -> int:
     from course_lib.notebooks import refresh_checked_outputs
 
     for path in args.paths:
-        print(f"{path}: executed in {refresh_checked_outputs(path):.1f} s; kept NBVAL_CHECK_OUTPUT outputs only")
+        print(f"{path}: executed in {refresh_checked_outputs(path):.1f} s; kept the checked cells' outputs only")
     return 0
+
+
+def _nbguard(args: argparse.Namespace) -> int:
+    from course_lib import nbguard
+
+    return nbguard.main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,9 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*")
     p.set_defaults(func=_bench)
 
-    p = sub.add_parser("nb-outputs", help="execute notebooks, keep only # NBVAL_CHECK_OUTPUT outputs")
+    p = sub.add_parser("nb-outputs", help="execute notebooks, keep only the checked cells' outputs")
     p.add_argument("paths", nargs="+")
     p.set_defaults(func=_nb_outputs)
+
+    p = sub.add_parser("nbguard", help="re-run checked cells under changed numerics; fail on any drift")
+    from course_lib import nbguard
+
+    nbguard.add_arguments(p)
+    p.set_defaults(func=_nbguard)
 
     p = sub.add_parser("device", help="print the device course_lib will use")
     p.set_defaults(func=_device)
