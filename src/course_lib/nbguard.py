@@ -16,7 +16,8 @@ with the saved one exactly as nbval does (streams merged, ``\\r`` applied, image
   ``OMP_WAIT_POLICY=PASSIVE``: two spinning OpenMP threads on a busy 2-core machine made one
   notebook 10 times slower; waiting passively changes the speed only, not a result.)
 * ``accelerator`` (only where CUDA or MPS is present): ``COURSE_DEVICE`` set to it, so
-  :func:`course_lib.utils.get_device` trains there.
+  :func:`course_lib.utils.get_device` trains there. ``kernels`` and ``threads`` set
+  ``COURSE_DEVICE=cpu``, so a machine with a GPU checks both paths.
 
 ``--env numpy`` / ``--env torch`` run the two halves of ``kernels`` alone, to see which one moves
 an output. A notebook runs only up to its last checked cell. Runs go in parallel, one per core.
@@ -48,8 +49,9 @@ __all__ = ["Drift", "GuardResult", "checked_notebooks", "comparable", "environme
 #: nbval's keys that are not compared (plugin.IPyNbFile.skip_compare, without --nbdime).
 SKIP_COMPARE = frozenset({"metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
                           "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg"})
-#: The threads every run uses unless its environment says otherwise (as ``make nbval``).
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+#: What every run sets unless its environment says otherwise: one thread (as ``make nbval``) and
+#: the CPU, also on a machine with a GPU (nbval uses the GPU there; ``accelerator`` checks it too).
+BASE = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "COURSE_DEVICE": "cpu"}
 
 
 # ---------------------------------------------------------------------------------------- environments
@@ -97,7 +99,7 @@ def _accelerator() -> str | None:
 
 
 def environments() -> dict[str, dict[str, str]]:
-    """Every environment the guard knows, name -> variables set for the kernel (over ONE_THREAD)."""
+    """Every environment the guard knows, name -> variables set for the kernel (over BASE)."""
     envs = {
         "kernels": numpy_baseline_env() | torch_baseline_env(),
         "threads": {"OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2",
@@ -204,7 +206,7 @@ def guard_notebook(path: str | Path, env_name: str, overrides: dict[str, str], t
     for c in run.cells:
         if c.cell_type == "code":
             c.outputs, c.execution_count = [], None
-    env = os.environ | ONE_THREAD | overrides
+    env = os.environ | BASE | overrides
     result = GuardResult(str(path), env_name, 0.0, 0)
     t0 = time.perf_counter()
     # The kernel's own stderr (start-up warnings) goes to a log, shown only if the run fails.
@@ -232,7 +234,7 @@ def guard_notebook(path: str | Path, env_name: str, overrides: dict[str, str], t
 
 def _describe(env_names: list[str]) -> list[str]:
     envs = environments()
-    return [f"  {name}: " + " ".join(f"{k}={v}" for k, v in (ONE_THREAD | envs[name]).items()) for name in env_names]
+    return [f"  {name}: " + " ".join(f"{k}={v}" for k, v in (BASE | envs[name]).items()) for name in env_names]
 
 
 def run_guard(paths: list[str | Path] | None, env_names: list[str], jobs: int, timeout: int = 300,
