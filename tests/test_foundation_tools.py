@@ -66,13 +66,15 @@ def test_registering_two_experiments_under_one_name_is_refused():
 
 
 def test_strip_outputs_keeps_only_checked_cells():
-    keep = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)")
-    drop = nbformat.v4.new_code_cell("print(2)")
-    for c in (keep, drop):
+    tagged = nbformat.v4.new_code_cell("print(1)", metadata={"tags": ["nbval-check-output"]})
+    commented = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)")  # nbval's other form
+    drop = nbformat.v4.new_code_cell("print(2)  # NBVAL_CHECK_OUTPUT is not a marker here")
+    for c in (tagged, commented, drop):
         c.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x\n")]
         c.execution_count = 1
-    nb = strip_outputs(nbformat.v4.new_notebook(cells=[keep, drop]))
-    assert nb.cells[0].outputs and not nb.cells[1].outputs and nb.cells[1].execution_count is None
+    nb = strip_outputs(nbformat.v4.new_notebook(cells=[tagged, commented, drop]))
+    assert nb.cells[0].outputs and nb.cells[1].outputs
+    assert not nb.cells[2].outputs and nb.cells[2].execution_count is None
 
 
 def test_strip_outputs_drops_saved_widget_state():

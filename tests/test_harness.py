@@ -1,4 +1,5 @@
-"""The test harness itself can fail: nbval notices an altered NBVAL_CHECK_OUTPUT output."""
+"""The test harness itself can fail: nbval notices an altered output of a checked cell (tag
+``nbval-check-output``)."""
 
 import subprocess
 import sys
@@ -14,7 +15,7 @@ def _nbval(path):
 def test_nbval_fails_when_a_checked_output_is_altered(tmp_path):
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                            "language": "python"}})
-    cell = nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(6 * 7)")
+    cell = nbformat.v4.new_code_cell("print(6 * 7)", metadata={"tags": ["nbval-check-output"]})
     cell.execution_count = 1  # nbval compares only cells that were run
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="42\n")]
     nb.cells = [cell]

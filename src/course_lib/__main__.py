@@ -1,5 +1,5 @@
 """Command line: ``python -m course_lib`` (or ``course``)
-``{check,release,check-sync,grade,experiment,bench,nb-outputs,device,lab-setup}``."""
+``{check,release,check-sync,grade,experiment,bench,nb-outputs,nbguard,device,lab-setup}``."""
 
 from __future__ import annotations
 
@@ -95,8 +95,14 @@ def _nb_outputs(args: argparse.Namespace) -> int:
     from course_lib.notebooks import refresh_checked_outputs
 
     for path in args.paths:
-        print(f"{path}: executed in {refresh_checked_outputs(path):.1f} s; kept NBVAL_CHECK_OUTPUT outputs only")
+        print(f"{path}: executed in {refresh_checked_outputs(path):.1f} s; kept the checked cells' outputs only")
     return 0
+
+
+def _nbguard(args: argparse.Namespace) -> int:
+    from course_lib import nbguard
+
+    return nbguard.main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*")
     p.set_defaults(func=_bench)
 
-    p = sub.add_parser("nb-outputs", help="execute notebooks, keep only # NBVAL_CHECK_OUTPUT outputs")
+    p = sub.add_parser("nb-outputs", help="execute notebooks, keep only the checked cells' outputs")
     p.add_argument("paths", nargs="+")
     p.set_defaults(func=_nb_outputs)
 
@@ -145,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solutions", type=Path, default=Path("solutions"))
     p.add_argument("--labs", type=Path, default=Path("labs"))
     p.set_defaults(func=_lab_setup)
+    p = sub.add_parser("nbguard", help="re-run checked cells under changed numerics; fail on any drift")
+    from course_lib import nbguard
+
+    nbguard.add_arguments(p)
+    p.set_defaults(func=_nbguard)
 
     p = sub.add_parser("device", help="print the device course_lib will use")
     p.set_defaults(func=_device)

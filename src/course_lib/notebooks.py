@@ -1,5 +1,10 @@
-"""Keep committed notebooks clean: execute one, keep only the outputs of ``# NBVAL_CHECK_OUTPUT``
-cells (which nbval then compares on every run), clear everything else.
+"""Keep committed notebooks clean: execute one, keep only the outputs of *checked* cells (which
+nbval then compares on every run), clear everything else.
+
+A checked cell carries the cell tag ``nbval-check-output`` (nbval reads it from the cell's
+metadata, so nothing shows on the rendered page). nbval also honours a ``# NBVAL_CHECK_OUTPUT``
+comment line; :func:`is_checked` accepts both, and the book uses the tag only
+(``tests/test_checked_cells.py``). See CONTRIBUTING.md, "Adding a checked cell".
 
 ``python -m course_lib nb-outputs book/02_*/*.ipynb`` after editing a notebook.
 """
@@ -12,20 +17,38 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-__all__ = ["CHECK_MARK", "refresh_checked_outputs", "strip_outputs"]
+__all__ = ["CHECK_MARK", "CHECK_TAG", "is_checked", "refresh_checked_outputs", "strip_outputs"]
 
+#: The cell tag that makes nbval compare a cell's output with the saved one (under --nbval-lax).
+CHECK_TAG = "nbval-check-output"
+#: The comment form of the same marker (nbval honours it; it would show on the page, so the book
+#: does not use it).
 CHECK_MARK = "NBVAL_CHECK_OUTPUT"
 
 
+def is_checked(cell: dict) -> bool:
+    """Whether nbval compares this code cell's output: the ``nbval-check-output`` tag, or a
+    ``# NBVAL_CHECK_OUTPUT`` comment line (nbval's own reading of both)."""
+    if cell.get("cell_type") != "code":
+        return False
+    tags = cell.get("metadata", {}).get("tags") or []
+    if isinstance(tags, list) and CHECK_TAG in tags:
+        return True
+    source = cell.get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
+    return any(line.strip().startswith("#") and line.strip().lstrip("#").strip() == CHECK_MARK
+               for line in source.splitlines())
+
+
 def strip_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Clear outputs of every code cell that is not marked ``# NBVAL_CHECK_OUTPUT``, and the saved
+    """Clear outputs of every code cell that is not checked (:func:`is_checked`), and the saved
     widget state (it would embed widgets whose outputs were cleared)."""
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         cell.metadata.pop("execution", None)
-        if CHECK_MARK not in cell.source:
+        if not is_checked(cell):
             cell.outputs = []
             cell.execution_count = None
     return nb
