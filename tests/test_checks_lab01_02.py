@@ -60,7 +60,7 @@ def test_bptt_without_the_carried_gradient_fails():
         dx = np.stack([o[0] for o in out], 1)
         return dx, out[0][1], sum(o[2] for o in out), sum(o[3] for o in out), sum(o[4] for o in out)
 
-    with pytest.raises(CheckFailed):
+    with pytest.raises(CheckFailed, match="carried back from step t\\+1 is missing"):
         check_rnn_backward(rnn_forward, no_carry)
 
 
