@@ -176,25 +176,54 @@ def _hidden_only(solution_source: str) -> str:
     return "\n".join(keep)
 
 
+# (lab, tests, sources of the code cells run so far) -> (namespace, results) after the last of them
+_SNAPSHOTS: dict[tuple, tuple[dict, dict]] = {}
+
+
+def _rebind(ns: dict) -> dict:
+    """A copy of ``ns`` whose plain functions look their globals up in the copy (not the original)."""
+    import types
+
+    out = dict(ns)
+    for k, v in ns.items():
+        if isinstance(v, types.FunctionType) and v.__globals__.get("__harness_ns__") and v.__globals__ is not out:
+            f = types.FunctionType(v.__code__, out, v.__name__, v.__defaults__, v.__closure__)
+            f.__kwdefaults__, f.__dict__ = v.__kwdefaults__, dict(v.__dict__)
+            f.__doc__, f.__qualname__ = v.__doc__, v.__qualname__
+            out[k] = f
+    return out
+
+
 def run_in_process(lab: str, edits: tuple[Edit, ...] = (), *, upto: str | None = None,
                    tests: str = "public") -> dict[str, str | None]:
+    """(See the module docstring.) Runs that share their first cells with an earlier run resume from
+    a snapshot of its namespace after those cells (functions rebound to the copy), so that a slow
+    cell common to many mutants (a training loop) runs once per lab and test mode."""
     nb = student_notebook(lab, edits)
     solution_tests = {_meta(c)["grade_id"]: c.source for c in _solution(lab).cells
                       if _meta(c).get("grade") and not _meta(c).get("solution")}
-    ns: dict = {"__name__": "__main__"}
-    results: dict[str, str | None] = {}
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    sources = []
+    for cell in code:
+        gid = _meta(cell).get("grade_id")
+        sources.append(_hidden_only(solution_tests[gid]) if gid in solution_tests and tests == "hidden"
+                       else cell.source)
+    start, ns, results = 0, {"__name__": "__main__", "__harness_ns__": True}, {}
+    for k in range(len(code), 0, -1):
+        snap = _SNAPSHOTS.get((lab, tests, tuple(sources[:k])))
+        if snap is not None:
+            start, ns, results = k, _rebind(snap[0]), dict(snap[1])
+            break
     env = {"MPLBACKEND": "Agg", "COURSE_DEVICE": os.environ.get("COURSE_DEVICE", "cpu")}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
+        for k in range(start, len(code)):
+            cell, source = code[k], sources[k]
             gid = _meta(cell).get("grade_id")
             graded = gid in solution_tests
-            source = cell.source
-            if graded and tests == "hidden":
-                source = _hidden_only(solution_tests[gid])
+            if upto is not None and k > 0 and _meta(code[k - 1]).get("grade_id") == upto:
+                break
             out = io.StringIO()
             try:
                 with contextlib.redirect_stdout(out):
@@ -206,8 +235,7 @@ def run_in_process(lab: str, edits: tuple[Edit, ...] = (), *, upto: str | None =
                     raise CellError(f"{lab}: cell {gid or cell.source[:40]!r} raised "
                                     f"{type(exc).__name__}: {exc}") from exc
                 results[gid] = f"{type(exc).__name__}: {exc}"
-            if upto is not None and gid == upto:
-                break
+            _SNAPSHOTS[(lab, tests, tuple(sources[:k + 1]))] = (dict(ns), dict(results))
     finally:
         for k, v in old.items():
             if v is None:
@@ -284,6 +312,7 @@ class Report:
     mutants: list[MutantResult]
     variants: list[VariantResult]  # the honest solution first
     seconds: float
+    grader_seconds: float = 0.0
 
     def table_row(self) -> tuple[str, int, int, int, int]:
         caught = sum(m.caught for m in self.mutants)
@@ -298,6 +327,7 @@ def evaluate(cat: Catalogue, *, jobs: int = 2, in_process: bool = True) -> Repor
     notebooks = {f"v:{v.name}": student_notebook(cat.lab, v.edits) for v in entries}
     notebooks.update({f"m:{m.name}": student_notebook(cat.lab, m.edits) for m in cat.mutants})
     graded = grade_submissions(cat.lab, notebooks, jobs=jobs)
+    t_grader = time.perf_counter() - t0
     mresults = []
     for m in cat.mutants:
         r = MutantResult(m, grader=graded[f"m:{m.name}"].get(m.target))
@@ -320,7 +350,7 @@ def evaluate(cat: Catalogue, *, jobs: int = 2, in_process: bool = True) -> Repor
                     if err is not None:
                         r.failures.append(f"{mode} {gid}: {err}")
         vresults.append(r)
-    return Report(cat, mresults, vresults, time.perf_counter() - t0)
+    return Report(cat, mresults, vresults, time.perf_counter() - t0, t_grader)
 
 
 def _has_hidden(lab: str, gid: str) -> bool:
