@@ -34,6 +34,27 @@ def report():
     return get
 
 
+@pytest.mark.parametrize("key", KEYS)
+def test_graded_cells_hold_only_check_calls_with_literal_cases_and_hidden_calls(key):
+    import nbformat
+
+    from course_lib.checks.protocol import expected_calls
+    from course_lib.grading.release import BEGIN_HIDDEN
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "solutions" / f"{load_catalogue(key).lab}.ipynb", 4)
+    graded = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+              and c.cell_type == "code"]
+    assert graded
+    for cell in graded:
+        calls = expected_calls(cell.source)  # raises CellSpecError for anything but imports and check calls
+        public = expected_calls(cell.source.split(BEGIN_HIDDEN)[0])
+        hidden = calls[len(public):]
+        assert public and hidden, f"{cell.metadata.nbgrader.grade_id}: needs public and hidden calls"
+        assert all(h not in public for h in hidden), "hidden calls must try other cases than the public ones"
+        if any("seed" in c for _, c in public):  # checks without randomness (one_hot, batchify) vary the case only
+            assert {c["seed"] for _, c in hidden} - {c["seed"] for _, c in public}, "hidden calls need other seeds"
+
+
 def _describe(m) -> str:
     return (f"{m.mutant.name} (target {m.mutant.target}, hint {m.mutant.hint!r}):\n"
             f"  public: {m.public!r}\n  earlier failures: {m.earlier_failures}\n"
@@ -53,7 +74,7 @@ def test_catalogue_is_large_enough(key):
 def test_every_mutant_fails_its_cell_with_its_hint(key, report):
     rep = report(key)
     survivors = [_describe(m) for m in rep.mutants if not m.caught]
-    assert not survivors, "\n".join(survivors)
+    assert not survivors, f"salt {rep.salt}\n" + "\n".join(survivors)
     assert all(m.hidden is not None for m in rep.mutants), "every target cell needs hidden calls"
 
 

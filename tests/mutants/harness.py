@@ -24,14 +24,17 @@ The API (kept small and stable; the catalogues and ``course_lib.bench.mutants`` 
     Execute the code cells of that notebook in order, in this process (one fresh namespace,
     stdout captured), up to and including the cell ``upto`` (a grade_id; ``None``: all). Graded
     test cells run as the student sees them (``tests="public"``) or with only their hidden calls
-    (``tests="hidden"``, so that the hidden tests are shown to catch the mistake on their own).
+    (``tests="hidden"``, so that the hidden tests are shown to catch the mistake on their own), with
+    every seed mixed with ``salt`` (``$COURSE_GRADER_SALT``) as the grader does; ``evaluate`` draws
+    a fresh salt per run, so that judges are shown to catch each mistake for random seeds.
     Returns ``{grade_id: None if it passed else the error text}`` for each graded cell run; an
     error in any other cell raises :class:`CellError`.
 ``grade_submissions(lab, notebooks, *, jobs=2)``
     Grade ``{name: notebook}`` with the autograder (``course_lib.grading.grade.grade_many``) in
     one call; returns ``{name: {grade_id: (score, points, message)}}``.
-``evaluate(catalogue, *, jobs=2, in_process=True)``
-    Everything above for a whole catalogue, once: returns a :class:`Report` with, per mutant,
+``evaluate(catalogue, *, jobs=2, in_process=True, grader=True)``
+    Everything above for a whole catalogue, once (``in_process=False`` or ``grader=False`` leave
+    one half out, which then counts as passed): returns a :class:`Report` with, per mutant,
     whether the public check, the hidden check and the autograder each caught it with the hint
     (and the messages), and per variant (plus the honest solution) whether it got full marks.
     ``Report.table_row()`` gives ``(lab, caught, total, variants accepted, variants total)``.
@@ -195,7 +198,7 @@ def _rebind(ns: dict) -> dict:
 
 
 def run_in_process(lab: str, edits: tuple[Edit, ...] = (), *, upto: str | None = None,
-                   tests: str = "public") -> dict[str, str | None]:
+                   tests: str = "public", salt: str = "") -> dict[str, str | None]:
     """(See the module docstring.) Runs that share their first cells with an earlier run resume from
     a snapshot of its namespace after those cells (functions rebound to the copy), so that a slow
     cell common to many mutants (a training loop) runs once per lab and test mode."""
@@ -210,11 +213,13 @@ def run_in_process(lab: str, edits: tuple[Edit, ...] = (), *, upto: str | None =
                        else cell.source)
     start, ns, results = 0, {"__name__": "__main__", "__harness_ns__": True}, {}
     for k in range(len(code), 0, -1):
-        snap = _SNAPSHOTS.get((lab, tests, tuple(sources[:k])))
+        snap = _SNAPSHOTS.get((lab, tests, salt, tuple(sources[:k])))
         if snap is not None:
             start, ns, results = k, _rebind(snap[0]), dict(snap[1])
             break
-    env = {"MPLBACKEND": "Agg", "COURSE_DEVICE": os.environ.get("COURSE_DEVICE", "cpu")}
+    from course_lib.checks.protocol import SALT_ENV
+
+    env = {"MPLBACKEND": "Agg", "COURSE_DEVICE": os.environ.get("COURSE_DEVICE", "cpu"), SALT_ENV: salt}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -235,7 +240,7 @@ def run_in_process(lab: str, edits: tuple[Edit, ...] = (), *, upto: str | None =
                     raise CellError(f"{lab}: cell {gid or cell.source[:40]!r} raised "
                                     f"{type(exc).__name__}: {exc}") from exc
                 results[gid] = f"{type(exc).__name__}: {exc}"
-            _SNAPSHOTS[(lab, tests, tuple(sources[:k + 1]))] = (dict(ns), dict(results))
+            _SNAPSHOTS[(lab, tests, salt, tuple(sources[:k + 1]))] = (dict(ns), dict(results))
     finally:
         for k, v in old.items():
             if v is None:
@@ -253,7 +258,7 @@ def grade_submissions(lab: str, notebooks: dict[str, nbformat.NotebookNode], *, 
     spec = load_lab(lab, ROOT / "solutions")
     with tempfile.TemporaryDirectory(prefix=f"mutants-{lab}-") as tmp:
         subs = {}
-        for k, (name, nb) in enumerate(notebooks.items()):
+        for k, nb in enumerate(notebooks.values()):
             student = f"s{k:03d}"
             path = Path(tmp) / student / f"{lab}.ipynb"
             path.parent.mkdir()
@@ -275,21 +280,24 @@ class MutantResult:
     hidden: str | None = None
     grader: tuple[float, float, str] | None = None
     earlier_failures: list[str] = field(default_factory=list)  # graded cells before target that failed
+    in_process: bool = True  # whether the public and hidden calls were run (else they count as caught)
+    graded: bool = True  # whether the autograder was run (else it counts as caught)
 
     def _has(self, text: str | None) -> bool:
         return text is not None and "CheckFailed" in text and self.mutant.hint in text
 
     @property
     def caught_public(self) -> bool:
-        return self._has(self.public) and not self.earlier_failures
+        return not self.in_process or (self._has(self.public) and not self.earlier_failures)
 
     @property
     def caught_hidden(self) -> bool:
-        return self.hidden is None or self._has(self.hidden)  # None: the target cell has no hidden calls
+        return not self.in_process or self.hidden is None or self._has(self.hidden)  # None: no hidden calls
 
     @property
     def caught_grader(self) -> bool:
-        return self.grader is not None and self.grader[0] == 0 and self.mutant.hint in self.grader[2]
+        g = self.grader
+        return not self.graded or (g is not None and g[0] == 0 and self.mutant.hint in g[2])
 
     @property
     def caught(self) -> bool:
@@ -313,6 +321,7 @@ class Report:
     variants: list[VariantResult]  # the honest solution first
     seconds: float
     grader_seconds: float = 0.0
+    salt: str = ""  # the salt of the in-process hidden runs (to reproduce a failure)
 
     def table_row(self) -> tuple[str, int, int, int, int]:
         caught = sum(m.caught for m in self.mutants)
@@ -320,37 +329,42 @@ class Report:
         return self.catalogue.key, caught, len(self.mutants), ok, len(self.variants) - 1
 
 
-def evaluate(cat: Catalogue, *, jobs: int = 2, in_process: bool = True) -> Report:
+def evaluate(cat: Catalogue, *, jobs: int = 2, in_process: bool = True, grader: bool = True) -> Report:
+    import secrets
+
     t0 = time.perf_counter()
+    salt = secrets.token_hex(8)  # hidden calls in process: every seed mixed with it, as in the grader
     honest = Variant(HONEST, ())
     entries = [honest, *cat.variants]
     notebooks = {f"v:{v.name}": student_notebook(cat.lab, v.edits) for v in entries}
     notebooks.update({f"m:{m.name}": student_notebook(cat.lab, m.edits) for m in cat.mutants})
-    graded = grade_submissions(cat.lab, notebooks, jobs=jobs)
+    graded = grade_submissions(cat.lab, notebooks, jobs=jobs) if grader else {}
     t_grader = time.perf_counter() - t0
     mresults = []
     for m in cat.mutants:
-        r = MutantResult(m, grader=graded[f"m:{m.name}"].get(m.target))
+        r = MutantResult(m, grader=graded[f"m:{m.name}"].get(m.target) if grader else None,
+                         in_process=in_process, graded=grader)
         if in_process:
             pub = run_in_process(cat.lab, m.edits, upto=m.target, tests="public")
             r.public = pub.get(m.target)
             r.earlier_failures = [f"{g}: {e}" for g, e in pub.items() if g != m.target and e is not None]
-            hid = run_in_process(cat.lab, m.edits, upto=m.target, tests="hidden")
+            hid = run_in_process(cat.lab, m.edits, upto=m.target, tests="hidden", salt=salt)
             r.hidden = hid.get(m.target) if _has_hidden(cat.lab, m.target) else None
         mresults.append(r)
     vresults = []
     for v in entries:
         r = VariantResult(v)
-        for gid, (score, points, msg) in graded[f"v:{v.name}"].items():
+        for gid, (score, points, msg) in graded.get(f"v:{v.name}", {}).items():
             if score != points:
                 r.failures.append(f"grader {gid}: {score}/{points}: {msg}")
         if in_process:
             for mode in ("public", "hidden"):
-                for gid, err in run_in_process(cat.lab, v.edits, tests=mode).items():
+                run = run_in_process(cat.lab, v.edits, tests=mode, salt=salt if mode == "hidden" else "")
+                for gid, err in run.items():
                     if err is not None:
                         r.failures.append(f"{mode} {gid}: {err}")
         vresults.append(r)
-    return Report(cat, mresults, vresults, time.perf_counter() - t0, t_grader)
+    return Report(cat, mresults, vresults, time.perf_counter() - t0, t_grader, salt)
 
 
 def _has_hidden(lab: str, gid: str) -> bool:

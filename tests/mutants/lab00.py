@@ -23,7 +23,8 @@ MUTANTS = [
            "return np.log(np.exp(z).sum(axis=-1))",
            target="test_logsumexp", hint="never overflows"),
     mutant("log-sum-exp over the wrong axis", "logsumexp",
-           "m = z.max(axis=-1, keepdims=True)\n    return (m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True)))[..., 0]",
+           "m = z.max(axis=-1, keepdims=True)\n"
+           "    return (m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True)))[..., 0]",
            "m = z.max(axis=0, keepdims=True)\n    return (m + np.log(np.exp(z - m).sum(axis=0, keepdims=True)))[0]",
            target="test_logsumexp", hint="which dimension is the batch"),
     mutant("one-hot that wraps negative ids", "one_hot",

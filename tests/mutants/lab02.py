@@ -18,8 +18,8 @@ MUTANTS = [
            "    optimizer.zero_grad()\n", "",
            target="test_train_step", hint="zero the gradients first"),
     mutant("zero_grad after the step instead of before", "train_step",
-           "    optimizer.zero_grad()\n    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)\n"
-           "    optimizer.step()\n",
+           "    optimizer.zero_grad()\n    loss.backward()\n"
+           "    torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)\n    optimizer.step()\n",
            "    loss.backward()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)\n"
            "    optimizer.step()\n    optimizer.zero_grad()\n",
            target="test_train_step", hint="zero the gradients first"),

@@ -124,7 +124,6 @@ CARRY_HINT = ("the gradient carried back from step t+1 is missing: the last step
 def _step_backward_variants(p: dict, dout: np.ndarray) -> dict[str, tuple]:
     """The usual wrong step gradients, to name the mistake from the values."""
     x, h_prev, W_xh, W_hh = p["x"], p["h_prev"], p["W_xh"], p["W_hh"]
-    h_next = np.tanh(x @ W_xh + h_prev @ W_hh + p["b"])
     out = {}
     for text, da in (("the tanh derivative is 1 - h_next**2 (h_next is tanh(a)), not 1 - h_prev**2.",
                       dout * (1 - h_prev**2)),

@@ -136,8 +136,8 @@ def _measure_train_step(train_step: Callable, *, seed: int, sizes, shape, clip_n
         if rec["kind"] == "pair":
             loss, state = out
             rec["loss_requires_grad"] = bool(isinstance(loss, torch.Tensor) and loss.requires_grad)
-            rec["loss"] = float(loss.detach() if isinstance(loss, torch.Tensor) else loss) if isinstance(loss, (int, float, torch.Tensor)) and np.size(
-                as_numpy(loss)) == 1 else None
+            number = isinstance(loss, (int, float)) or (isinstance(loss, torch.Tensor) and loss.numel() == 1)
+            rec["loss"] = float(loss.detach() if isinstance(loss, torch.Tensor) else loss) if number else None
             rec["state"] = _state_info(state)
         rec["params"] = {k: v.detach().clone() for k, v in model.named_parameters()}
         steps.append(rec)
