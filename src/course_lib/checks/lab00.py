@@ -60,7 +60,7 @@ def _judge_softmax(m: dict, *, seed: int, shape: tuple[int, int]) -> str:
                 ref_softmax(x["mixed"]), tol=1e-10, hint=row_max)
     check_array("softmax", "softmax of a 1-D vector", m["v"], ref_softmax(x["v"]), tol=1e-10,
                 hint="use axis=-1 and keepdims=True so the same code works for 1-D and 2-D inputs.")
-    return f"matches the reference on shape {tuple(shape)}, large and far-apart logits, 1-D input"
+    return f"matches the reference on shape {tuple(shape)}, large logits and 1-D input"
 
 
 check_softmax = register("softmax", _measure_softmax, _judge_softmax, seed=0, shape=(4, 6))
@@ -90,11 +90,14 @@ def _judge_logsumexp(m: dict, *, seed: int, shape: tuple[int, int]) -> str:
 check_logsumexp = register("logsumexp", _measure_logsumexp, _judge_logsumexp, seed=0, shape=(3, 5))
 
 
-def _refuses(one_hot: Callable, bad: int, V: int) -> bool:
+def _refuses(one_hot: Callable, bad: int, V: int) -> bool | str:
+    """True if ``one_hot`` refuses the id ``bad``, False if it accepts it, the error text if it fails otherwise."""
     try:
         one_hot(np.array([bad]), V)
     except (ValueError, IndexError):
         return True
+    except Exception as exc:  # noqa: BLE001 - reported by the judge
+        return f"{type(exc).__name__}: {exc}"[:300]
     return False
 
 
@@ -115,6 +118,9 @@ def _judge_one_hot(m: dict, *, text: str) -> str:
     check_array("one_hot", f"one_hot(ids of {text!r}, V={V})", m["out"], want, tol=1e-12,
                 hint="row t has a single 1, in column ids[t]; try np.eye(V)[ids].")
     for bad, refused in m["refused"].items():
+        if isinstance(refused, str):
+            fail("one_hot", f"the id {bad} (V={V}) raised {refused}",
+                 "raise ValueError for an id outside [0, V), saying which id and what range was expected.")
         if refused is not True:
             fail("one_hot", f"the id {bad} was accepted for V={V}",
                  "raise ValueError for an id outside [0, V); negative ids index from the end in NumPy.")
