@@ -277,7 +277,8 @@ def grade_submissions(lab: str, notebooks: dict[str, nbformat.NotebookNode], *, 
 class MutantResult:
     mutant: Mutant
     public: str | None = None  # error text of the target cell (None: it passed, i.e. not caught)
-    hidden: str | None = None
+    hidden: str | None = None  # the same with the hidden calls alone
+    hidden_checked: bool = False  # False when the target cell has no hidden calls
     grader: tuple[float, float, str] | None = None
     earlier_failures: list[str] = field(default_factory=list)  # graded cells before target that failed
     in_process: bool = True  # whether the public and hidden calls were run (else they count as caught)
@@ -292,7 +293,7 @@ class MutantResult:
 
     @property
     def caught_hidden(self) -> bool:
-        return not self.in_process or self.hidden is None or self._has(self.hidden)  # None: no hidden calls
+        return not self.in_process or not self.hidden_checked or self._has(self.hidden)
 
     @property
     def caught_grader(self) -> bool:
@@ -349,7 +350,7 @@ def evaluate(cat: Catalogue, *, jobs: int = 2, in_process: bool = True, grader: 
             r.public = pub.get(m.target)
             r.earlier_failures = [f"{g}: {e}" for g, e in pub.items() if g != m.target and e is not None]
             hid = run_in_process(cat.lab, m.edits, upto=m.target, tests="hidden", salt=salt)
-            r.hidden = hid.get(m.target) if _has_hidden(cat.lab, m.target) else None
+            r.hidden, r.hidden_checked = hid.get(m.target), _has_hidden(cat.lab, m.target)
         mresults.append(r)
     vresults = []
     for v in entries:
