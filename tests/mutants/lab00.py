@@ -21,7 +21,7 @@ MUTANTS = [
     mutant("naive log-sum-exp", "logsumexp",
            "return (m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True)))[..., 0]",
            "return np.log(np.exp(z).sum(axis=-1))",
-           target="test_logsumexp", hint="never overflows"),
+           target="test_logsumexp", hint="an overflow: subtract the maximum before exponentiating"),
     mutant("log-sum-exp over the wrong axis", "logsumexp",
            "m = z.max(axis=-1, keepdims=True)\n"
            "    return (m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True)))[..., 0]",

@@ -80,10 +80,8 @@ def _judge_logsumexp(m: dict, *, seed: int, shape: tuple[int, int]) -> str:
     x = _logsumexp_inputs(seed, tuple(shape))
     check_array("logsumexp", "logsumexp(z)", m["z"], ref_logsumexp(x["z"]), tol=1e-10,
                 hint="log(sum(exp(z))) along the last axis; the result has one value per row.")
-    stable = "m + log(sum(exp(z - m))) with m the row maximum never overflows or gives -inf."
-    check_finite("logsumexp", "logsumexp for values near +-800", m["big"], stable)
     check_array("logsumexp", "logsumexp for values near +-800", m["big"], ref_logsumexp(x["big"]), tol=1e-10,
-                hint=stable)
+                hint="m + log(sum(exp(z - m))) with m the row maximum never overflows or gives -inf.")
     return "matches the reference, stable at +-800"
 
 
