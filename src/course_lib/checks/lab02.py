@@ -143,7 +143,7 @@ def _measure_train_step(train_step: Callable, *, seed: int, sizes, shape, clip_n
         steps.append(rec)
         if rec["kind"] != "pair":
             break
-    return {"steps": steps}
+    return {"steps": steps, "device": dev.type}
 
 
 def _reference_steps(seed: int, sizes, shape, clip_norm: float, zero_grad: bool = True) -> list[dict]:
@@ -185,6 +185,8 @@ def _judge_train_step(m: dict, *, seed: int, sizes, shape, clip_norm: float) -> 
     stale = _reference_steps(seed, sizes, shape, clip_norm, zero_grad=False)
     before = _flat({k: v for k, v in _model(seed, sizes).named_parameters()})
     steps = m["steps"]
+    # the reference runs on the CPU; a GPU's reduced-precision kernels (TF32 in cuDNN) move the numbers a little
+    loss_tol, step_tol = (1e-4, 1e-3) if m.get("device", "cpu") == "cpu" else (2e-3, 2e-2)
     for k, (rec, ref) in enumerate(zip(steps, refs, strict=False)):
         which = "the first call" if k == 0 else "the second call (from the first call's state)"
         if rec["kind"] == "raised":
@@ -197,7 +199,7 @@ def _judge_train_step(m: dict, *, seed: int, sizes, shape, clip_norm: float) -> 
         loss, want = rec["loss"], ref["loss"]
         if loss is None:
             fail("train_step", "the returned loss is not a number", "return loss.item().")
-        if abs(loss - want) > 1e-4 * max(1.0, abs(want)):
+        if abs(loss - want) > loss_tol * max(1.0, abs(want)):
             hint = ("use F.cross_entropy(logits.reshape(-1, V), y.reshape(-1)), computed before optimizer.step()."
                     if k == 0 else "run the model from the state passed in: logits, state = model(x, state).")
             fail("train_step", f"{which}: loss is {loss:.5f}, expected {want:.5f} (cross-entropy before the update)",
@@ -220,7 +222,7 @@ def _judge_train_step(m: dict, *, seed: int, sizes, shape, clip_norm: float) -> 
                  "before optimizer.step(); and zero the gradients first.")
         want_step = _flat(ref["params"]) - (before if k == 0 else _flat(refs[k - 1]["params"]))
         err = float(np.linalg.norm(step - want_step) / max(1e-12, np.linalg.norm(step) + np.linalg.norm(want_step)))
-        if not err < 1e-3:
+        if not err < step_tol:
             stale_step = _flat(stale[k]["params"]) - (before if k == 0 else _flat(stale[k - 1]["params"]))
             if k == 0 and np.linalg.norm(step - stale_step) < 1e-3 * np.linalg.norm(stale_step):
                 hint = ("the gradients already in the model (from an earlier step) were added to this chunk's: "
