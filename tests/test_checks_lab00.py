@@ -49,3 +49,28 @@ def test_one_hot_that_wraps_negative_ids_is_refused():
 def test_wrong_shape_is_reported_as_expected_vs_got():
     with pytest.raises(CheckFailed, match=r"has shape \(6, 4\), expected \(4, 6\)"):
         check_softmax(lambda z: softmax(z).T)
+
+
+def test_softmax_shifted_by_the_global_maximum_is_told_so():
+    def global_max(z):
+        z = np.asarray(z, dtype=float)
+        e = np.exp(z - z.max())
+        return e / e.sum(axis=-1, keepdims=True)
+
+    with np.errstate(invalid="ignore"), pytest.raises(CheckFailed, match="not the global maximum"):
+        check_softmax(global_max)
+
+
+def test_an_error_in_the_students_function_is_a_check_failure_with_a_hint():
+    def no_keepdims(z):
+        e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+        return e / e.sum(axis=-1)
+
+    with pytest.raises(CheckFailed, match=r"raised ValueError.*\n  Hint: .*keepdims=True"):
+        check_softmax(no_keepdims)
+
+    def crashes(ids, V):
+        raise TypeError("oops")
+
+    with pytest.raises(CheckFailed, match="raised TypeError: oops"):
+        check_one_hot(crashes)

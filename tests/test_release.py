@@ -109,4 +109,4 @@ def test_unchanged_lab_fails_with_not_implemented_error(root):
 def test_solution_passes_all_its_checks(root):
     nb = _execute(root / "solutions" / LAB, root / "solutions")
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert printed.count("✓") == 5 and "✗" not in printed  # 3 visible tests + 2 hidden
+    assert printed.count("✓") == 6 and "✗" not in printed  # 3 visible tests + 3 hidden

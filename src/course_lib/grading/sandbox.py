@@ -133,7 +133,8 @@ def run_cells(cells: list[dict], *, timeout: float, memory_mb: int | None, file_
         restrict: confine the child's writes and reads where the kernel supports Landlock
             (Linux >= 5.13); elsewhere the run goes on without it.
         salt: the run's secret (default: a fresh one), mixed into every check's seed.
-        data_dir: the folder of corpora copied for the child (default: the checkout's ``data/``).
+        data_dir: a folder of corpora copied for the child and named by ``$COURSE_DATA_DIR``
+            (default: none, so the child reads the corpora its copy of the package ships).
         protected: more folders that must stay unreadable even if a system folder holds them
             (the solutions, the submissions, the grader's outputs); the checkout always is.
         own_uid: run as a dedicated unprivileged uid (default: when the grader is root).
@@ -148,7 +149,7 @@ def run_cells(cells: list[dict], *, timeout: float, memory_mb: int | None, file_
     proc, uid, handle = None, None, None
     try:
         _copy_folder(folder, Path(workdir))
-        extra = isolation.prepare_workdir(Path(workdir), data_dir or isolation.repo_root() / "data")
+        extra = isolation.prepare_workdir(Path(workdir), data_dir)  # None: the package copy's data/files
         env = {**_child_env(workdir), **extra, "COURSE_GRADER": "1", "COURSE_GRADER_SALT": result.salt,
                "COURSE_GRADER_RECORDS": str(Path(workdir) / ".course" / "records")}
         root = os.geteuid() == 0
