@@ -21,7 +21,7 @@ help:
 	@echo "make test     every check: ruff, workflow schema, pytest, lab sync, the wheel outside the clone, nbgrader, nbval, guard, book builds, browser test"
 	@echo "make guard    re-run the checked cells under other numerics (NB=path/to.ipynb for one notebook)"
 	@echo "make lab      open JupyterLab on labs/"
-	@echo "make release  regenerate labs/ from solutions/"
+	@echo "make release  regenerate labs/ (and labs/ko/) from solutions/"
 	@echo "make dist     build the course_lib sdist and wheel into dist/"
 	@echo "make translations  bring locale/ko's catalogues in step with the pages (then translate)"
 	@echo "make bench    print timings (scratch vs torch, grader, GPT throughput)"
@@ -119,10 +119,12 @@ book-build: $(STAMP) assets
 	$(KO_BUILD) -W -n --keep-going
 	$(copy_assets)
 
-# After editing a page: re-extract its strings and update locale/ko's catalogues (changed strings
-# become fuzzy, new ones untranslated); tests/test_translations.py says what is left to translate.
+# After editing a page or a lab: re-extract its strings and update locale/ko's catalogues, the
+# book's and the labs' (changed strings become fuzzy, new ones untranslated);
+# tests/test_translations.py and tests/test_lab_translations.py say what is left to translate.
 translations: $(STAMP)
 	$(PY) -m course_lib.book.i18n update
+	$(PY) -m course_lib lab-catalogues
 
 # The browser walk over every built page (tests/site). It runs last in `make test`, so nothing it
 # does can hide another check's failure. Without Chromium it FAILS, saying the browser test did not

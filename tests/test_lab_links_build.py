@@ -13,18 +13,20 @@ pytest.importorskip("sphinx")
 from sphinx.application import Sphinx  # noqa: E402
 
 
-def _build(tmp_path, root, page: str, theme_options: dict):
+def _build(tmp_path, root, page: str, theme_options: dict, language: str | None = None):
     src = tmp_path / "src"
     (src / "book" / "03_lstm").mkdir(parents=True)
-    (src / "labs").mkdir()
+    (src / "labs" / "ko").mkdir(parents=True)
     shutil.copyfile(root / "labs" / "lab03_lstm.ipynb", src / "labs" / "lab03_lstm.ipynb")
+    shutil.copyfile(root / "labs" / "ko" / "lab03_lstm.ipynb", src / "labs" / "ko" / "lab03_lstm.ipynb")
     (src / "conf.py").write_text("extensions = ['course_lib.book.lab_links']\nexclude_patterns = ['labs']\n"
                                  f"html_theme_options = {theme_options!r}\n")
     (src / "index.rst").write_text("Home\n====\n\n.. toctree::\n\n   book/03_lstm/index\n")
     (src / "book" / "03_lstm" / "index.rst").write_text(f"LSTM\n====\n\n{page}\n")
     out, warnings = tmp_path / "html", io.StringIO()
     app = Sphinx(str(src), str(src), str(out), str(tmp_path / "doctrees"), "html",
-                 confoverrides={"html_theme": "basic"}, status=None, warning=warnings, freshenv=True)
+                 confoverrides={"html_theme": "basic", **({"language": language} if language else {})},
+                 status=None, warning=warnings, freshenv=True)
     app.build()
     return app, src, out, warnings.getvalue()
 
@@ -57,3 +59,16 @@ def test_a_repository_url_that_is_not_github_is_a_build_warning(tmp_path, root):
                                  {"repository_url": "https://example.org/course"})
     assert "must look like https://github.com/OWNER/REPO" in warnings
     assert "example.org" not in (out / "book" / "03_lstm" / "index.html").read_text()
+
+
+def test_the_korean_edition_ships_and_launches_the_korean_release_of_the_lab(tmp_path, root):
+    options = {"repository_url": "https://github.com/owner/course", "repository_branch": "main"}
+    app, src, out, warnings = _build(tmp_path, root, "Download :lab:`lab03_lstm`.", options, language="ko")
+    assert app.statuscode == 0 and "lab03_lstm" not in warnings
+    html = (out / "book" / "03_lstm" / "index.html").read_text()
+    assert 'href="../../labs/lab03_lstm.ipynb"' in html, "the same file name, so it is graded as usual"
+    shipped = (out / "labs" / "lab03_lstm.ipynb").read_bytes()
+    korean, english = (src / "labs" / "ko" / "lab03_lstm.ipynb"), (src / "labs" / "lab03_lstm.ipynb")
+    assert shipped == korean.read_bytes() != english.read_bytes()
+    assert "https://colab.research.google.com/github/owner/course/blob/main/labs/ko/lab03_lstm.ipynb" in html
+    assert "https://mybinder.org/v2/gh/owner/course/main?labpath=labs/ko/lab03_lstm.ipynb" in html

@@ -1,5 +1,5 @@
 """Command line: ``python -m course_lib`` (or ``course``)
-``{check,release,check-sync,grade,experiment,bench,nb-outputs,nbguard,device,lab-setup}``."""
+``{check,release,check-sync,lab-catalogues,grade,experiment,bench,nb-outputs,nbguard,device,lab-setup}``."""
 
 from __future__ import annotations
 
@@ -11,19 +11,41 @@ from pathlib import Path
 from course_lib.grading.release import ReleaseError, check_sync, release_all
 
 
+def _locale(args: argparse.Namespace) -> Path:
+    """The catalogues of the translated labs: ``--locale``, else ``locale/`` next to ``labs/``."""
+    return Path(args.locale) if getattr(args, "locale", None) else Path(args.labs).parent / "locale"
+
+
 def _release(args: argparse.Namespace) -> int:
     try:
         written = release_all(args.solutions, args.labs, args.names or None)
     except ReleaseError as exc:
         print(f"release failed: {exc}", file=sys.stderr)
         return 1
+    from course_lib.grading.lab_translation import release_translations
+
+    written += release_translations(args.solutions, args.labs, _locale(args))
     for path in written:
         print(f"wrote {path}")
     return 0
 
 
+def _lab_catalogues(args: argparse.Namespace) -> int:
+    from course_lib.grading.lab_translation import update_catalogues
+
+    written = update_catalogues(args.solutions, args.locale, tuple(args.language) or None)
+    for path in written:
+        print(f"updated {path}")
+    print(f"{len(written)} lab catalogue(s) rewritten; translate their empty and fuzzy entries, "
+          "then run `make release`")
+    return 0
+
+
 def _check_sync(args: argparse.Namespace) -> int:
+    from course_lib.grading.lab_translation import check_translations_sync
+
     problems = check_sync(args.solutions, args.labs)
+    problems += check_translations_sync(args.solutions, args.labs, _locale(args))
     for p in problems:
         print(p, file=sys.stderr)
     if problems:
@@ -119,12 +141,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*", help="only these labs (e.g. lab00_warmup)")
     p.add_argument("--solutions", default="solutions")
     p.add_argument("--labs", default="labs")
+    p.add_argument("--locale", default=None, help="lab catalogues (default: locale/ next to labs/)")
     p.set_defaults(func=_release)
 
-    p = sub.add_parser("check-sync", help="fail if labs/ differs from what release generates")
+    p = sub.add_parser("check-sync", help="fail if labs/ (labs/<lang>/ too) differs from what release generates")
     p.add_argument("--solutions", default="solutions")
     p.add_argument("--labs", default="labs")
+    p.add_argument("--locale", default=None, help="lab catalogues (default: locale/ next to labs/)")
     p.set_defaults(func=_check_sync)
+
+    p = sub.add_parser("lab-catalogues", help="update locale/<lang>/LC_MESSAGES/labs/*.po from solutions/")
+    p.add_argument("--solutions", default="solutions")
+    p.add_argument("--locale", default="locale")
+    p.add_argument("-l", "--language", action="append", default=[], help="default: every language with lab catalogues")
+    p.set_defaults(func=_lab_catalogues)
 
     p = sub.add_parser("grade", help="autograde a folder of submissions")
     from course_lib.grading import grade

@@ -57,3 +57,16 @@ def test_no_launch_link_without_a_repository_url():
         text = page.read_text(encoding="utf-8", errors="replace")
         for service in ("colab.research.google.com", "mybinder.org", "course-launch"):
             assert service not in text, f"{page.relative_to(SITE)} links {service} with repository.url unset"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda p: p.stem)
+def test_the_korean_edition_links_and_ships_the_korean_release_of_each_lab(lab):
+    korean = ROOT / "labs" / "ko" / lab.name
+    want = (korean if korean.is_file() else lab).read_bytes()
+    page = SITE / "ko" / _page(lab).relative_to(SITE)
+    assert page.exists(), f"{page} was not built; run `make book-build` first"
+    links = LAB_LINK.findall(page.read_text(encoding="utf-8"))
+    assert len(links) == 1, f"{page}: {len(links)} lab links"
+    target = urljoin(page.relative_to(SITE / "ko").as_posix(), HREF.search(links[0]).group(1))
+    assert target == f"labs/{lab.name}", f"{page}: links {target}"
+    assert (SITE / "ko" / target).read_bytes() == want, f"ko/{target} is not {korean.relative_to(ROOT)}"

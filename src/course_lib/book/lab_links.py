@@ -8,6 +8,11 @@ A chapter's "Lab" box writes ``{lab}`lab03_lstm``` and gets
   is written), "Open in Colab" and "Launch on Binder" links to that lab in the repository. With
   the URL unset (the default: an offline copy of the course) no external link appears.
 
+In a translated edition (``language = "ko"``) the same link leads to the translated release of the
+lab, ``labs/ko/lab03_lstm.ipynb`` (:mod:`course_lib.grading.lab_translation`), where it exists: the
+Korean site's ``labs/lab03_lstm.ipynb`` is that file (same name, so a submission is graded as usual),
+and the launch links open ``labs/ko/...`` in the repository.
+
 An unknown lab is a build error (the book builds with warnings as errors).
 """
 
@@ -26,8 +31,11 @@ COLAB = "https://colab.research.google.com/github/{repo}/blob/{branch}/{path}"
 BINDER = "https://mybinder.org/v2/gh/{repo}/{branch}?labpath={path}"
 
 
-def launch_links(repository_url: str | None, branch: str | None, lab: str) -> list[tuple[str, str]]:
+def launch_links(repository_url: str | None, branch: str | None, lab: str,
+                 folder: str = LAB_FOLDER) -> list[tuple[str, str]]:
     """``[(label, url), ...]`` for a lab: Colab and Binder for a GitHub repository, nothing without one.
+
+    ``folder`` is the lab's folder in the repository (``labs/ko`` for the Korean release).
 
     Raises:
         ValueError: for a repository URL that is not ``https://github.com/OWNER/REPO``.
@@ -39,13 +47,21 @@ def launch_links(repository_url: str | None, branch: str | None, lab: str) -> li
     repo = url.removeprefix(prefix)
     if not url.startswith(prefix) or repo.count("/") != 1:
         raise ValueError(f"repository.url must look like https://github.com/OWNER/REPO for launch links, got {url!r}")
-    path = f"{LAB_FOLDER}/{lab}.ipynb"
+    path = f"{folder}/{lab}.ipynb"
     fields = {"repo": repo, "branch": quote(branch or "main"), "path": path}
     return [("Open in Colab", COLAB.format(**fields)), ("Launch on Binder", BINDER.format(**fields))]
 
 
 def _lab_file(app, lab: str) -> Path:
     return Path(app.srcdir) / LAB_FOLDER / f"{lab}.ipynb"
+
+
+def edition_folder(srcdir: str | Path, language: str | None, lab: str) -> str:
+    """The repository folder of the lab this edition ships: ``labs/<language>`` when that
+    translated release exists, else ``labs`` (the English edition, or an untranslated lab)."""
+    if language and language != "en" and (Path(srcdir) / LAB_FOLDER / language / f"{lab}.ipynb").is_file():
+        return f"{LAB_FOLDER}/{language}"
+    return LAB_FOLDER
 
 
 class lab_download(nodes.Inline, nodes.TextElement):  # noqa: N801 - docutils names its nodes in lower case
@@ -83,7 +99,8 @@ def depart_lab_download_html(self, node) -> None:
     self.body.append("</a>")
     options = self.builder.config.html_theme_options or {}
     try:
-        links = launch_links(options.get("repository_url"), options.get("repository_branch"), node["lab"])
+        folder = edition_folder(self.builder.srcdir, self.builder.config.language, node["lab"])
+        links = launch_links(options.get("repository_url"), options.get("repository_branch"), node["lab"], folder)
     except ValueError as exc:
         logging.getLogger(__name__).warning(f"{{lab}}`{node['lab']}`: {exc}", location=node)
         return
@@ -97,13 +114,15 @@ def _skip(self, node) -> None:  # noqa: ARG001 - other builders show the file na
 
 
 def copy_labs(app, exception) -> None:
-    """After an HTML build, put every released lab at ``<outdir>/labs/`` (byte for byte)."""
+    """After an HTML build, put every released lab at ``<outdir>/labs/`` (byte for byte): the
+    edition's translated release where there is one (:func:`edition_folder`), else the English."""
     if exception is not None or app.builder.format != "html":
         return
     target = Path(app.outdir) / LAB_FOLDER
     target.mkdir(parents=True, exist_ok=True)
     for lab in sorted((Path(app.srcdir) / LAB_FOLDER).glob("lab*.ipynb")):
-        shutil.copyfile(lab, target / lab.name)
+        folder = edition_folder(app.srcdir, app.config.language, lab.stem)
+        shutil.copyfile(Path(app.srcdir) / folder / lab.name, target / lab.name)
 
 
 def setup(app):
