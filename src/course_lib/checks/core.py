@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CheckFailed", "rel_error", "passed", "fail", "check_array", "as_numpy"]
+__all__ = ["CheckFailed", "rel_error", "passed", "fail", "check_array", "as_numpy", "attempt", "raised",
+           "require_value", "check_finite"]
 
 
 class CheckFailed(AssertionError):
@@ -71,6 +72,7 @@ def check_array(
     """
     if got is None:
         fail(name, f"{what} is None; did you forget to return it?")
+    require_value(name, what, got, hint if isinstance(hint, str) else None)
     try:
         g = as_numpy(got)
     except Exception as exc:  # noqa: BLE001 - any conversion failure is the student's to see
@@ -90,6 +92,54 @@ def check_array(
         text = hint(g, e) if callable(hint) else hint
         fail(name, f"{what} differs from the reference (relative error {err:.2g}, want < {tol:.0e})", text)
     return err
+
+
+# --- helpers for measure/judge checks (appended: labs 00-03) ----------------------------------
+
+RAISED = "__raised__"
+
+
+def attempt(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, or, when the student's code raises, the data ``{"__raised__": text}``.
+
+    A measure uses it so that an exception in student code reaches the judge as a measurement
+    (and the student sees a ✗ line with a hint, not a traceback). ``text`` names the exception
+    and the line of the student's code where it was raised.
+    """
+    import traceback
+
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - any student error is data for the judge
+        frames = traceback.extract_tb(exc.__traceback__)[1:]
+        where = f" (line {frames[-1].lineno} of {frames[-1].name})" if frames else ""
+        return {RAISED: f"{type(exc).__name__}: {exc}"[:400] + where}
+
+
+def raised(value: Any) -> str | None:
+    """The error text when ``value`` is what :func:`attempt` returned for an exception, else ``None``."""
+    if isinstance(value, dict) and set(value) == {RAISED}:
+        return str(value[RAISED])
+    return None
+
+
+def require_value(name: str, what: str, value: Any, hint: str | None = None) -> Any:
+    """Fail with the student's error (and ``hint``) when computing ``what`` raised; else return ``value``."""
+    err = raised(value)
+    if err is not None:
+        fail(name, f"computing {what} raised {err}", hint)
+    return value
+
+
+def check_finite(name: str, what: str, got: Any, hint: str) -> None:
+    """Fail with ``hint`` (instead of check_array's generic overflow hint) when ``got`` has NaN or inf."""
+    require_value(name, what, got)
+    try:
+        g = as_numpy(got)
+    except Exception:  # noqa: BLE001 - check_array reports unreadable values
+        return
+    if np.issubdtype(g.dtype, np.floating) and not np.all(np.isfinite(g)):
+        fail(name, f"{what} contains NaN or inf ({int(np.sum(~np.isfinite(g)))} entries)", hint)
 
 
 # --- helpers added for the measure/judge checks of labs 04-07 ---------------------------------------

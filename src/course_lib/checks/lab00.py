@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from course_lib.checks.core import check_array, fail
+from course_lib.checks.core import attempt, check_array, check_finite, fail, require_value
 from course_lib.checks.protocol import register
 from course_lib.data import Vocab
 from course_lib.functional import logsumexp as ref_logsumexp
@@ -23,9 +23,11 @@ __all__ = ["check_softmax", "check_logsumexp", "check_one_hot"]
 def _softmax_inputs(seed: int, shape: tuple[int, int]) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     z = rng.normal(size=shape) * 3.0  # (N, V)
-    big = z * 100.0 + 1000.0  # exp(1000) overflows float64: only the stable version survives
+    big = z * 10.0 + 1000.0  # exp(1000) overflows float64: only the stable version survives
     v = rng.normal(size=shape[1])  # (V,)
-    return {"z": z, "big": big, "v": v}
+    # rows near +800 and near -800: shifting by the global maximum underflows the low rows to 0 / 0
+    mixed = z + np.where(np.arange(shape[0]) % 2 == 0, 800.0, -800.0)[:, None]  # (N, V)
+    return {"z": z, "big": big, "mixed": mixed, "v": v}
 
 
 def _softmax_hint(got: np.ndarray, expected: np.ndarray) -> str:
@@ -38,18 +40,27 @@ def _softmax_hint(got: np.ndarray, expected: np.ndarray) -> str:
 
 
 def _measure_softmax(softmax: Callable, *, seed: int, shape: tuple[int, int]) -> dict:
-    return {k: softmax(x) for k, x in _softmax_inputs(seed, tuple(shape)).items()}
+    return {k: attempt(softmax, x) for k, x in _softmax_inputs(seed, tuple(shape)).items()}
 
 
 def _judge_softmax(m: dict, *, seed: int, shape: tuple[int, int]) -> str:
     """softmax(z) on random logits, on huge logits (overflow) and on a 1-D vector."""
     x = _softmax_inputs(seed, tuple(shape))
+    keepdims = "use axis=-1 and keepdims=True so the same code works for 1-D and 2-D inputs."
+    require_value("softmax", f"softmax(z) for z of shape {tuple(shape)}", m["z"], keepdims)
     check_array("softmax", "softmax(z)", m["z"], ref_softmax(x["z"]), tol=1e-10, hint=_softmax_hint)
+    check_finite("softmax", "softmax(z) for logits near 1000", m["big"],
+                 "an overflow: subtract the row maximum before np.exp, so every exponent is <= 0.")
     check_array("softmax", "softmax(z) for logits near 1000", m["big"], ref_softmax(x["big"]), tol=1e-10,
                 hint="subtract the row maximum before np.exp, so every exponent is <= 0.")
+    row_max = ("rows far below the largest logit underflow to 0 / 0: subtract each row's own maximum "
+               "(axis=-1, keepdims=True), not the global maximum.")
+    check_finite("softmax", "softmax(z) for rows near +800 and rows near -800", m["mixed"], row_max)
+    check_array("softmax", "softmax(z) for rows near +800 and rows near -800", m["mixed"],
+                ref_softmax(x["mixed"]), tol=1e-10, hint=row_max)
     check_array("softmax", "softmax of a 1-D vector", m["v"], ref_softmax(x["v"]), tol=1e-10,
                 hint="use axis=-1 and keepdims=True so the same code works for 1-D and 2-D inputs.")
-    return f"matches the reference on shape {tuple(shape)}, large logits and 1-D input"
+    return f"matches the reference on shape {tuple(shape)}, large and far-apart logits, 1-D input"
 
 
 check_softmax = register("softmax", _measure_softmax, _judge_softmax, seed=0, shape=(4, 6))
@@ -61,7 +72,7 @@ def _logsumexp_inputs(seed: int, shape: tuple[int, int]) -> dict[str, np.ndarray
 
 
 def _measure_logsumexp(logsumexp: Callable, *, seed: int, shape: tuple[int, int]) -> dict:
-    return {k: logsumexp(x) for k, x in _logsumexp_inputs(seed, tuple(shape)).items()}
+    return {k: attempt(logsumexp, x) for k, x in _logsumexp_inputs(seed, tuple(shape)).items()}
 
 
 def _judge_logsumexp(m: dict, *, seed: int, shape: tuple[int, int]) -> str:
@@ -69,8 +80,10 @@ def _judge_logsumexp(m: dict, *, seed: int, shape: tuple[int, int]) -> str:
     x = _logsumexp_inputs(seed, tuple(shape))
     check_array("logsumexp", "logsumexp(z)", m["z"], ref_logsumexp(x["z"]), tol=1e-10,
                 hint="log(sum(exp(z))) along the last axis; the result has one value per row.")
+    stable = "m + log(sum(exp(z - m))) with m the row maximum never overflows or gives -inf."
+    check_finite("logsumexp", "logsumexp for values near +-800", m["big"], stable)
     check_array("logsumexp", "logsumexp for values near +-800", m["big"], ref_logsumexp(x["big"]), tol=1e-10,
-                hint="m + log(sum(exp(z - m))) with m the row maximum never overflows or gives -inf.")
+                hint=stable)
     return "matches the reference, stable at +-800"
 
 
@@ -90,7 +103,7 @@ def _measure_one_hot(one_hot: Callable, *, text: str) -> dict:
     ids = np.array(vocab.encode(text))  # (T,)
     V = len(vocab)
     # np.eye(V)[-1] silently returns the last row: a wrong answer that must be refused
-    return {"out": one_hot(ids, V), "refused": {str(bad): _refuses(one_hot, bad, V) for bad in (V, -1)}}
+    return {"out": attempt(one_hot, ids, V), "refused": {str(bad): _refuses(one_hot, bad, V) for bad in (V, -1)}}
 
 
 def _judge_one_hot(m: dict, *, text: str) -> str:
