@@ -185,7 +185,8 @@ def _judge_decoder(m: dict, *, seed: int, V: int, E: int, H: int, B: int, T: int
     name = "Decoder"
     check_shape_of(name, "logits", m["logits"], (B, T, V),
                    hint="one distribution over the V target tokens per position: (B, T, V).")
-    check_shape_of(name, "init_state(memory)", m["h0"], (1, B, H), hint="h_0 = c has shape (1, B, H): memory.state[-1:].")
+    check_shape_of(name, "init_state(memory)", m["h0"], (1, B, H),
+                   hint="h_0 = c has shape (1, B, H): memory.state[-1:].")
     if np.allclose(m["h0"], 0):
         fail(name, "init_state(memory) is all zeros: the initial state ignores the context",
              "condition it twice: init_state returns h_0 = c = memory.state[-1:], and every input is [E y; c].")
