@@ -285,7 +285,7 @@ def _judge_adding_train(m: dict, *, seed: int, T: int, steps: int, lr: float, ba
 
 
 check_adding_train = register("adding_train", _measure_adding_train, _judge_adding_train,
-                              seed=0, T=10, steps=3, lr=1e-3, batch_size=8)
+                              seed=0, T=10, steps=3, lr=3e-3, batch_size=8)
 
 
 # --- trained models, judged on fresh sequences -----------------------------------------------------

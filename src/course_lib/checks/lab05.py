@@ -269,6 +269,10 @@ def _judge_greedy(m: dict, *, seed: int, B: int, max_len: int) -> str:
         if got.dtype.kind not in "iu":
             fail(name, f"returned {got.dtype} values, expected integer token ids",
                  "take logits.argmax(dim=-1) at each step, not the probabilities.")
+        if got.shape[1] >= 1 and np.all(got[:, 0] == _BOS) and not bool((want[:, 0] == _BOS).all()):
+            fail(name, f"every row starts with <bos> (id {_BOS}): got {got[0].tolist()}, expected "
+                       f"{_upto_end(want[0].tolist())} for row 0",
+                 "do not return <bos>: the output starts with the first predicted token.")
         if got.shape[1] > max_len:
             fail(name, f"returned {got.shape[1]} steps, more than max_len={max_len}")
         for b in range(B):

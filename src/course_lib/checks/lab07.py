@@ -89,8 +89,8 @@ def _judge_sdpa(m: dict, *, seed: int, sizes: tuple[int, int, int, int]) -> str:
                 np.ones(q.shape[:2]), tol=1e-8,
                 hint="the softmax must run over the keys (dim=-1), not over the queries.")
     out_m, alpha_m = m["masked"]["out"], m["masked"]["alpha"]
-    check_finite(name, "out with a mask", out_m, "every query here may attend at least one key; fill the masked "
-                 "scores (mask False) with -inf, not the allowed ones.")
+    check_finite(name, "out with a mask", out_m, "every query here may attend at least one key: True means 'may "
+                 "attend', so fill the scores where mask is False (masked_fill(~mask, ...)), not the allowed ones.")
 
     def mask_hint(got, expected):
         inverted = F.scaled_dot_product_attention(q, k, v, attn_mask=~mask) if bool((~mask).any(-1).all()) else None
