@@ -175,3 +175,13 @@ def test_a_mask_without_its_diagonal_is_blamed_on_the_diagonal_not_on_an_overflo
         check_multi_head_attention(NoDiagonal)
     with pytest.raises(CheckFailed, match="(?s)NaN.*keep the diagonal"):  # used to print a check mark
         check_no_future_attention(NoDiagonal)
+
+
+def test_lab07_checks_do_not_depend_on_the_books_experiment_code():
+    import ast
+    import inspect
+
+    import course_lib.checks.lab07 as lab07
+
+    imported = {n.module for n in ast.walk(ast.parse(inspect.getsource(lab07))) if isinstance(n, ast.ImportFrom)}
+    assert imported and not any(m.startswith("course_lib.experiments") for m in imported), imported

@@ -34,8 +34,8 @@ MUTANTS = [
            "        opt.zero_grad()\n", "",
            target="test_train_adding", hint="zero the gradients first"),
     mutant("train with zero_grad after the step (stale gradients at the first step)", "train_adding",
-           "        opt.zero_grad()\n        loss.backward()\n        nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
-           "        opt.step()\n",
+           "        opt.zero_grad()\n        loss.backward()\n"
+           "        nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n        opt.step()\n",
            "        loss.backward()\n        nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n        opt.step()\n"
            "        opt.zero_grad()\n",
            target="test_train_adding", hint="zero the gradients first"),
@@ -50,7 +50,8 @@ MUTANTS = [
            "        nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n        loss.backward()\n",
            target="test_train_adding", hint="above the clip"),
     mutant("train clipping by value", "train_adding",
-           "nn.utils.clip_grad_norm_(model.parameters(), 1.0)", "nn.utils.clip_grad_value_(model.parameters(), 1.0)",
+           "nn.utils.clip_grad_norm_(model.parameters(), 1.0)",
+           "nn.utils.clip_grad_value_(model.parameters(), 1.0)",
            target="test_train_adding", hint="not each value"),
     mutant("train ignoring the lr argument", "train_adding",
            "torch.optim.Adam(model.parameters(), lr=lr)", "torch.optim.Adam(model.parameters())",
@@ -69,7 +70,8 @@ VARIANTS = [
             "        v_r, v_z, v_n = v[:, :H], v[:, H:2 * H], v[:, 2 * H:]",
             also=[("gru_cell", "h_t = (1 - z) * n + z * h_prev", "h_t = torch.lerp(n, h_prev, z)")]),
     variant("train with model.zero_grad(set_to_none=False) and a hand-written norm clip", "train_adding",
-            "        opt.zero_grad()\n        loss.backward()\n        nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n",
+            "        opt.zero_grad()\n        loss.backward()\n"
+            "        nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n",
             "        model.zero_grad(set_to_none=False)\n        loss.backward()\n"
             "        total = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters()))\n"
             "        if total > 1.0:\n            for p in model.parameters():\n"

@@ -44,11 +44,12 @@ MUTANTS = [
 ]
 
 VARIANTS = [
-    variant("loss with ignore_index and an unpacked-then-gathered encoder state", "sequence_loss",
+    variant("loss with ignore_index on flattened logits", "sequence_loss",
             "    mask = tgt_out != pad_id  # (B, T)\n"
             "    nll = F.cross_entropy(logits.transpose(1, 2), tgt_out, reduction=\"none\")  # (B, T)\n"
             "    return (nll * mask).sum() / mask.sum()",
-            "    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1), ignore_index=pad_id)"),
+            "    V = logits.shape[-1]\n"
+            "    return F.cross_entropy(logits.reshape(-1, V), tgt_out.reshape(-1), ignore_index=pad_id)"),
     variant("loss by log_softmax and gather; context repeated instead of expanded", "sequence_loss",
             "    nll = F.cross_entropy(logits.transpose(1, 2), tgt_out, reduction=\"none\")  # (B, T)",
             "    nll = -logits.log_softmax(-1).gather(-1, tgt_out[..., None])[..., 0]  # (B, T)",
