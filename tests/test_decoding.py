@@ -36,13 +36,26 @@ SRC, MASK = torch.tensor([[5]]), torch.tensor([[True]])
 def test_beam_search_finds_the_sequence_that_greedy_search_misses():
     greedy, _ = greedy_decode(TableModel(), SRC, MASK, BOS, END, max_len=6)
     assert greedy[0, 0].item() == A
-    best = beam_search(TableModel(), SRC, MASK, BOS, END, max_len=6, beam_size=3, alpha=0.0)[0]
+    best = beam_search(TableModel(), SRC, MASK, BOS, END, max_len=6, beam_size=3, lam=0.0)[0]
     assert best.ids == [B_, END]
     assert best.log_prob == pytest.approx(math.log(0.4 * 0.99), rel=1e-5)
 
 
+def test_beam_trace_records_every_extension_and_which_were_kept():
+    trace = []
+    beam_search(TableModel(), SRC, MASK, BOS, END, max_len=6, beam_size=2, lam=0.0, trace=trace)
+    first = {(tuple(c["prefix"]), c["token"]): c for c in trace[0]}
+    assert len(trace[0]) == 5  # one beam, five tokens
+    assert first[((), A)]["status"] == first[((), B_)]["status"] == "kept"
+    assert first[((), END)]["status"] == "pruned"
+    second = {(tuple(c["prefix"]), c["token"]): c for c in trace[1]}
+    assert len(trace[1]) == 2 * 5
+    assert second[((B_,), END)]["status"] == "finished"
+    assert second[((B_,), END)]["log_prob"] == pytest.approx(math.log(0.4 * 0.99), rel=1e-5)
+
+
 def test_scores_are_length_normalised():
-    hyps = beam_search(TableModel(), SRC, MASK, BOS, END, max_len=6, beam_size=3, alpha=0.7)
+    hyps = beam_search(TableModel(), SRC, MASK, BOS, END, max_len=6, beam_size=3, lam=0.7)
     for h in hyps:
         assert h.score == pytest.approx(h.log_prob / len(h.ids) ** 0.7)
     assert [h.score for h in hyps] == sorted((h.score for h in hyps), reverse=True)

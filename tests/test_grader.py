@@ -10,6 +10,7 @@ import copy
 import csv
 import fcntl
 import json
+import os
 import shutil
 
 import nbformat
@@ -17,11 +18,11 @@ import pytest
 
 from course_lib.__main__ import main as cli
 from course_lib.bench.grader import answered_notebook
-from course_lib.grading.grade import load_lab, restore_locked_cells
+from course_lib.grading.grade import GradeError, load_lab, restore_locked_cells
 from course_lib.grading.nbgrader_format import validate_notebook_metadata
 
 LAB = "lab00_warmup"
-TIMEOUT = "10"  # generous (a submission takes ~1 s even under load); only the infinite loop reaches it
+TIMEOUT = "30"  # generous (a submission takes ~1-3 s even under load); only the infinite loop reaches it
 IDS = ("test_softmax", "test_logsumexp", "test_one_hot")
 
 
@@ -94,6 +95,7 @@ def _build_and_grade(root, base) -> None:
             "        pass\n"
             "open('my_own_file.txt', 'w').write('allowed')\n"]),
         "hidden_fail": _submission(root, {**good, "softmax": ONLY_VISIBLE}),
+        "uses_reference": _submission(root, {**good, "softmax": REFERENCE_SOFTMAX}),
         "magics": _submission(root, good, append=["%matplotlib inline\n!echo hi\nx = 1\n"]),
         "huge_output": _submission(root, good, append=[
             "print('x' * 30_000_000)\nfor i in range(200_000):\n    print(i)\n"]),
@@ -112,6 +114,12 @@ def _build_and_grade(root, base) -> None:
     (base / "done").write_text("graded")
 
 
+REFERENCE_SOFTMAX = """import course_lib.functional
+
+def softmax(z):
+    return course_lib.functional.softmax(z)
+"""
+
 ONLY_VISIBLE = """def softmax(z):
     z = np.asarray(z, dtype=np.float64)
     if z.shape[-1] != 6:  # right only for the visible test's shape (4, 6) and its 1-D (6,)
@@ -124,7 +132,8 @@ ONLY_VISIBLE = """def softmax(z):
 @pytest.fixture(scope="module")
 def graded(root, tmp_path_factory):
     """Grade every kind of submission once per test session, even across pytest-xdist workers."""
-    shared = tmp_path_factory.getbasetemp().parent / "grader-cases"  # the same for every worker
+    base = tmp_path_factory.getbasetemp()  # this session's; with xdist, the parent is shared by the workers
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "grader-cases"
     shared.mkdir(exist_ok=True)
     with open(shared / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -160,6 +169,7 @@ EXPECTED = {  # student: (total, status, test_softmax, test_logsumexp, test_one_
     "huge_output": (6, "ok", 2, 2, 2),
     "hidden_fail": (4, "ok", 0, 2, 2),  # passes the visible softmax test, fails the hidden one
     "magics": (6, "ok", 2, 2, 2),
+    "uses_reference": (6, "ok", 2, 2, 2),  # graded as written, flagged in the gradebook
     "invalid_json": (0, "invalid", 0, 0, 0),
     "empty": (0, "invalid", 0, 0, 0),
     "json_not_notebook": (0, "invalid", 0, 0, 0),
@@ -179,7 +189,7 @@ def test_each_submission_gets_its_expected_score_and_status(graded, student):
 def test_gradebook_has_exactly_one_row_per_student_and_the_nbgrader_columns(graded):
     students = [r["student"] for r in graded["rows"]]
     assert sorted(students) == sorted(graded["students"])
-    assert list(graded["rows"][0]) == ["student", "lab", *IDS, "total", "max", "status", "notes"]
+    assert list(graded["rows"][0]) == ["student", "lab", *IDS, "total", "max", "status", "uses_reference", "notes"]
     assert sorted(graded["state"]["students"]) == sorted(graded["students"])
 
 
@@ -192,13 +202,68 @@ def test_feedback_file_per_student_lists_each_graded_cell_with_points_and_messag
     correct = (fb / "correct.md").read_text(encoding="utf-8")
     assert "**Score: 6 / 6**" in correct and "| 2 / 2 | ✓ softmax" in correct
     partial = (fb / "partial.md").read_text(encoding="utf-8")
-    assert "CheckFailed" in partial and "logsumexp" in partial and "NotImplementedError" in partial
+    assert "✗ logsumexp: logsumexp for values near +-800" in partial and "Hint: an overflow" in partial
+    assert "NotImplementedError" in partial
     assert "NotImplementedError" in (fb / "unchanged.md").read_text(encoding="utf-8")
+
+
+def test_an_answer_returning_course_libs_reference_is_flagged_not_penalised(graded):
+    flagged = {r["student"]: r["uses_reference"] for r in graded["rows"] if r["uses_reference"]}
+    assert list(flagged) == ["uses_reference"]
+    assert "softmax: uses course_lib.functional.softmax" in flagged["uses_reference"]
+    text = (graded["out"] / "feedback" / "uses_reference.md").read_text(encoding="utf-8")
+    assert "Uses course_lib's reference implementation" in text
+
+
+@pytest.mark.parametrize("source, flagged", [
+    ("import course_lib\ndef softmax(z):\n    return course_lib.functional.softmax(z)\n",
+     ["uses course_lib.functional.softmax"]),
+    ("from course_lib.functional import softmax as s\ndef softmax(z):\n    return s(z)\n",
+     ["imports course_lib.functional.softmax", "uses course_lib.functional.softmax, the very name it defines"]),
+    ("from course_lib import train\ndef train_step(m):\n    return train.train_step(m)\n",
+     ["uses course_lib.train.train_step, the very name it defines"]),
+    ("import numpy as np\nfrom course_lib.utils import seed_everything\ndef softmax(z):\n    return np.exp(z)\n", []),
+    ("def softmax(z):\n    return z  # course_lib.functional.softmax in a comment\n", []),
+])
+def test_uses_reference_reads_imports_and_attribute_paths(source, flagged):
+    from course_lib.grading.references import uses_reference
+
+    assert uses_reference(source) == flagged
+
+
+def test_graded_cells_are_read_through_the_protocol_at_load_time(root, tmp_path):
+    lab = load_lab(LAB, root / "solutions")
+    assert lab.calls["test_softmax"] == [("check_softmax", {"seed": 0, "shape": (4, 6)}),
+                                         ("check_softmax", {"seed": 7, "shape": (5, 11)})]
+    assert "BEGIN HIDDEN TESTS" in lab.sources["test_softmax"]
+    for bad, message in [("check_softmax(softmax)\nx = 1\n", "only imports and check calls"),
+                         ("check_softmax(softmax, seed=n)\n", "must be a literal"),
+                         ("from course_lib.checks import check_softmax\n", "calls no check"),
+                         ("check_softmax(softmax, sed=1)\n", "unknown case argument")]:
+        nb = nbformat.read(root / "solutions" / f"{LAB}.ipynb", as_version=4)
+        next(c for c in nb.cells if _gid(c) == "test_softmax").source = bad
+        (tmp_path / f"{LAB}.ipynb").write_text(nbformat.writes(nb), encoding="utf-8")
+        with pytest.raises(GradeError, match="graded cell 'test_softmax' cannot be judged|calls no check") as info:
+            load_lab(LAB, tmp_path)
+        assert message in str(info.value)
+
+
+def test_only_a_cell_calling_an_unregistered_check_falls_back_to_the_old_rule(root, tmp_path):
+    """TRANSITION ONLY: delete with course_lib.grading.lab.legacy_checks once every lab is converted."""
+    from course_lib.grading.lab import legacy_checks
+
+    assert legacy_checks("check_softmax(softmax)\ncheck_made_up_old_style(f)\n") == ["check_made_up_old_style"]
+    assert legacy_checks("check_softmax(softmax)\nx = 1\n") == []
+    nb = nbformat.read(root / "solutions" / f"{LAB}.ipynb", as_version=4)
+    next(c for c in nb.cells if _gid(c) == "test_softmax").source = "x = check_made_up_old_style(softmax)\n"
+    (tmp_path / f"{LAB}.ipynb").write_text(nbformat.writes(nb), encoding="utf-8")
+    lab = load_lab(LAB, tmp_path)
+    assert lab.calls["test_softmax"] is None and lab.calls["test_logsumexp"] is not None
 
 
 def test_timeout_memory_and_crash_are_explained_in_the_notes(graded):
     by = graded["by"]
-    assert "time limit of 10 s" in by["infinite_loop"]["notes"]
+    assert "time limit of 30 s" in by["infinite_loop"]["notes"]
     assert "out of memory (limit 768 MB)" in by["memory_bomb"]["notes"]
     assert "SIGSEGV" in by["segfault"]["notes"]
     assert "exited with code 1" in by["os_exit"]["notes"]

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from course_lib.metrics import bleu, exact_match, ngrams, token_accuracy
+from course_lib.metrics import EditOps, bleu, edit_ops, exact_match, ngrams, position_errors, token_accuracy
 
 
 def test_exact_match_counts_whole_sequences():
@@ -43,3 +43,20 @@ def test_metrics_refuse_mismatched_or_empty_lists():
         exact_match(["a", "b"], ["a"])
     with pytest.raises(ValueError, match="empty"):
         bleu([], [])
+
+
+def test_a_skipped_character_is_one_edit_but_shifts_every_later_position():
+    ref = "abcdefghij"
+    pred = "abdefghij"  # c skipped
+    assert position_errors(pred, ref) == 8
+    assert edit_ops(pred, ref) == EditOps(substitutions=0, deletions=1, insertions=0)
+    assert edit_ops("abccdefghi", ref) == EditOps(0, 1, 1)  # c repeated, j lost at the end
+    assert edit_ops(ref, ref).distance == 0 and position_errors(ref, ref) == 0
+
+
+def test_edit_ops_counts_substitutions_and_agrees_with_the_levenshtein_distance():
+    assert edit_ops("abxd", "abcd") == EditOps(1, 0, 0)
+    assert edit_ops("", "abc") == EditOps(0, 3, 0)
+    assert edit_ops("abc", "") == EditOps(0, 0, 3)
+    assert edit_ops("sitting", "kitten").distance == 3  # the textbook example
+    assert position_errors("ab", "abcd") == 2  # missing positions count, as in token_accuracy

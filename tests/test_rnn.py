@@ -60,3 +60,17 @@ def test_rnn_refuses_empty_sequences_int_inputs_and_bad_h0():
         m(torch.zeros(2, 5, 3), torch.zeros(1, 2, 4))
     with pytest.raises(ValueError):
         m.load_from_torch(torch.nn.RNN(3, 4, 1, batch_first=True))
+
+
+def test_scratch_rnn_stacks_on_the_shared_base_and_matches_torch_time_first():
+    from course_lib.stacked import StackedRecurrent
+
+    torch.manual_seed(3)
+    ref = torch.nn.RNN(3, 4, 2, batch_first=False, bidirectional=True).double()
+    ours = RNN.from_torch(ref)
+    assert isinstance(ours, StackedRecurrent)
+    x = torch.randn(6, 2, 3, dtype=torch.float64)  # (T, B, D)
+    out, h_n = ours(x)
+    want, want_h = ref(x)
+    torch.testing.assert_close(out, want)
+    torch.testing.assert_close(h_n, want_h)

@@ -3,13 +3,14 @@ r"""Attention: scores, masked softmax, weighted sum (chapter 6).
 The four steps, for a decoder state :math:`h_t` (the *query*) and encoder states
 :math:`\bar h_1, \dots, \bar h_S` (the *keys*, also the *values* here):
 
-1. scores :math:`e_{t,s} = \operatorname{score}(h_t, \bar h_s)`, one of
+1. scores :math:`e_{ts} = \operatorname{score}(h_t, \bar h_s)`, one of
 
    * dot: :math:`h_t^\top \bar h_s`;
    * general (multiplicative, Luong): :math:`h_t^\top W_a \bar h_s`;
-   * additive (Bahdanau): :math:`v_a^\top \tanh(W_q h_t + W_k \bar h_s)`;
+   * additive (Luong's concat): :math:`v_a^\top \tanh(W_q h_t + W_k \bar h_s)`, on the current state
+     :math:`h_t` (Bahdanau et al.'s additive score has the same form on the previous state :math:`h_{t-1}`);
 2. the attention distribution :math:`\alpha_t = \operatorname{softmax}(e_t)` over unmasked positions;
-3. the context vector :math:`c_t = \sum_s \alpha_{t,s} \bar h_s`;
+3. the context vector :math:`c_t = \sum_s \alpha_{ts} \bar h_s`;
 4. the attentional output :math:`\tilde h_t = \tanh(W_c [c_t; h_t])` (in :mod:`course_lib.seq2seq`).
 
 Code uses batches of row vectors: queries ``(B, T, Hq)``, keys ``(B, S, Hk)``, mask ``(B, S)``.
@@ -92,7 +93,7 @@ def _as_3d(query: Tensor, keys: Tensor) -> tuple[Tensor, bool]:
 
 
 def dot_score(query: Tensor, keys: Tensor) -> Tensor:
-    r"""Dot-product scores :math:`e_{t,s} = h_t^\top \bar h_s`. query (B, T, H), keys (B, S, H) -> (B, T, S)."""
+    r"""Dot-product scores :math:`e_{ts} = h_t^\top \bar h_s`. query (B, T, H), keys (B, S, H) -> (B, T, S)."""
     if query.shape[-1] != keys.shape[-1]:
         raise ShapeError(f"dot attention needs query and keys of the same size, got {query.shape[-1]} "
                          f"and {keys.shape[-1]}; use 'general' or 'additive' scores for different sizes")
@@ -100,13 +101,14 @@ def dot_score(query: Tensor, keys: Tensor) -> Tensor:
 
 
 def general_score(query: Tensor, keys: Tensor, W_a: Tensor) -> Tensor:
-    r"""Multiplicative scores :math:`e_{t,s} = h_t^\top W_a \bar h_s`. W_a: (Hq, Hk) -> (B, T, S)."""
+    r"""Multiplicative scores :math:`e_{ts} = h_t^\top W_a \bar h_s`. W_a: (Hq, Hk) -> (B, T, S)."""
     check_shape("W_a", W_a, (query.shape[-1], keys.shape[-1]))
     return (query @ W_a) @ keys.transpose(1, 2)  # (B, T, S)
 
 
 def additive_score(query: Tensor, keys: Tensor, W_q: Tensor, W_k: Tensor, v_a: Tensor) -> Tensor:
-    r"""Additive (Bahdanau) scores :math:`e_{t,s} = v_a^\top \tanh(W_q h_t + W_k \bar h_s)`.
+    r"""Additive (concat) scores :math:`e_{ts} = v_a^\top \tanh(W_q h_t + W_k \bar h_s)`, Luong et al.'s
+    :math:`v_a^\top \tanh(W_a [h_t; \bar h_s])` with :math:`W_a = [W_q\ W_k]`.
 
     Shapes: query (B, T, Hq), keys (B, S, Hk), W_q (Hq, A), W_k (Hk, A), v_a (A,) -> (B, T, S).
     """

@@ -3,8 +3,8 @@ r"""Decoding a :class:`~course_lib.seq2seq.Seq2Seq` model: greedy search and bea
 Greedy search takes :math:`\hat y_t = \arg\max_y p(y \mid \hat y_{<t}, x)` at each step. Beam search
 keeps the ``beam_size`` best partial outputs by total log-probability and, since every extra token
 lowers that total, ranks finished outputs by the length-normalised score
-:math:`\frac{1}{|y|^{\alpha}} \sum_t \log p(y_t \mid y_{<t}, x)` (:math:`\alpha = 0`: no normalisation,
-:math:`\alpha = 1`: mean log-probability per token).
+:math:`\frac{1}{|y|^{\lambda}} \sum_t \log p(y_t \mid y_{<t}, x)` (``lam`` :math:`= \lambda = 0`: no
+normalisation, :math:`\lambda = 1`: mean log-probability per token).
 """
 
 from __future__ import annotations
@@ -66,11 +66,15 @@ class Hypothesis:
 
 @torch.no_grad()
 def beam_search(model, src: Tensor, src_mask: Tensor, bos_id: int, end_id: int, max_len: int,
-                beam_size: int = 4, alpha: float = 1.0) -> list[Hypothesis]:
+                beam_size: int = 4, lam: float = 1.0, trace: list | None = None) -> list[Hypothesis]:
     """Beam search for ONE source (batch of 1); returns up to ``beam_size`` hypotheses, best first.
 
     A hypothesis ends when it produces ``<end>``; the search stops when ``beam_size`` have ended or
     after ``max_len`` steps (unfinished beams are then ranked too).
+
+    ``trace``, if a list, receives one list per step of every candidate extension
+    ``{"prefix": [ids], "token": id, "log_prob": float, "status": "kept" | "finished" | "pruned"}``
+    (all beams times all tokens: meant for small vocabularies, e.g. to draw the search tree).
 
     Raises:
         ShapeError: if the batch is not of size 1, for bad sources, or for ``beam_size < 1``.
@@ -91,7 +95,7 @@ def beam_search(model, src: Tensor, src_mask: Tensor, bos_id: int, end_id: int, 
     finished: list[Hypothesis] = []
 
     def norm(lp: float, n: int) -> float:
-        return lp / max(1, n) ** alpha
+        return lp / max(1, n) ** lam  # length normalisation |y|^lambda
 
     for _ in range(max_len):
         logits, state, a = model.step(y, state, memory_k)  # (k, V), (k, S)
@@ -99,6 +103,7 @@ def beam_search(model, src: Tensor, src_mask: Tensor, bos_id: int, end_id: int, 
         total = (log_p[:, None] + torch.log_softmax(logits, dim=-1)).reshape(-1)  # (k * V,)
         top_lp, top_idx = total.topk(min(2 * beam_size, total.numel()))  # (2k,)
         keep_beam, keep_tok, keep_lp = [], [], []
+        ended_now: set[tuple[int, int]] = set()
         for lp, idx in zip(top_lp.tolist(), top_idx.tolist(), strict=True):
             b, tok = divmod(idx, V)
             seq = seqs[b] + [tok]
@@ -106,12 +111,19 @@ def beam_search(model, src: Tensor, src_mask: Tensor, bos_id: int, end_id: int, 
             if tok == end_id:
                 finished.append(Hypothesis(seq, lp, norm(lp, len(seq)),
                                            torch.stack(att) if att else None))
+                ended_now.add((b, tok))
             else:
                 keep_beam.append(b)
                 keep_tok.append(tok)
                 keep_lp.append(lp)
             if len(keep_beam) == beam_size:
                 break
+        if trace is not None:
+            chosen = set(zip(keep_beam, keep_tok, strict=True))
+            trace.append([{"prefix": list(seqs[b]), "token": tok, "log_prob": float(total[b * V + tok]),
+                           "status": "kept" if (b, tok) in chosen else "finished" if (b, tok) in ended_now
+                           else "pruned"}
+                          for b in range(len(seqs)) for tok in range(V)])
         if len(finished) >= beam_size or not keep_beam:
             break
         sel = torch.tensor(keep_beam, device=src.device)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from course_lib.checks.core import rel_error
+from course_lib.arrays import rel_error
 from course_lib.errors import DTypeError
 
 __all__ = ["numerical_gradient", "numerical_gradient_array", "rel_error", "gradcheck"]

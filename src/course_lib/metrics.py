@@ -14,8 +14,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 
-__all__ = ["bleu", "exact_match", "ngrams", "token_accuracy"]
+__all__ = ["EditOps", "bleu", "edit_ops", "exact_match", "ngrams", "position_errors", "token_accuracy"]
 
 
 def _check_pairs(preds: Sequence, refs: Sequence) -> None:
@@ -78,3 +79,55 @@ def bleu(preds: Sequence[Sequence], refs: Sequence[Sequence], max_n: int = 4, sm
     r = sum(len(x) for x in refs)
     bp = 1.0 if c > r else math.exp(1 - r / max(c, 1))
     return bp * math.exp(log_p)
+
+
+def position_errors(pred: Sequence, ref: Sequence) -> int:
+    """Reference positions whose token ``pred`` does not have at the same position (missing ones
+    count), the errors that :func:`token_accuracy` counts for one pair."""
+    return sum(i >= len(pred) or pred[i] != r for i, r in enumerate(ref))
+
+
+class EditOps(NamedTuple):
+    """A cheapest way to turn a reference into a prediction: ``substitutions`` (a wrong token),
+    ``deletions`` (a reference token the prediction skips) and ``insertions`` (an extra token in
+    the prediction, e.g. a repeated one). ``distance`` is their sum, the Levenshtein distance."""
+
+    substitutions: int
+    deletions: int
+    insertions: int
+
+    @property
+    def distance(self) -> int:
+        return self.substitutions + self.deletions + self.insertions
+
+
+def edit_ops(pred: Sequence, ref: Sequence) -> EditOps:
+    r"""The Levenshtein distance between ``ref`` and ``pred``, split by kind of operation.
+
+    Dynamic programming over :math:`D[i][j]` = cost of turning ``ref[:i]`` into ``pred[:j]``,
+    then one backtrace; among equally cheap alignments, substitutions are preferred, then deletions.
+    A prediction that skips one character of a long copy has ``distance`` 1 but up to ``len(ref)``
+    :func:`position_errors`: every token after the skip is shifted.
+    """
+    n, m = len(ref), len(pred)
+    D = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n + 1):
+        D[i][0] = i
+    for j in range(m + 1):
+        D[0][j] = j
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            D[i][j] = min(D[i - 1][j - 1] + (ref[i - 1] != pred[j - 1]), D[i - 1][j] + 1, D[i][j - 1] + 1)
+    sub = dele = ins = 0
+    i, j = n, m
+    while i > 0 or j > 0:
+        if i > 0 and j > 0 and D[i][j] == D[i - 1][j - 1] + (ref[i - 1] != pred[j - 1]):
+            sub += ref[i - 1] != pred[j - 1]
+            i, j = i - 1, j - 1
+        elif i > 0 and D[i][j] == D[i - 1][j] + 1:
+            dele += 1
+            i -= 1
+        else:
+            ins += 1
+            j -= 1
+    return EditOps(sub, dele, ins)

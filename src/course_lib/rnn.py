@@ -16,7 +16,8 @@ import math
 import torch
 from torch import Tensor, nn
 
-from course_lib.errors import check_dtype, check_nonempty, check_shape
+from course_lib.errors import check_nonempty, check_shape
+from course_lib.stacked import StackedRecurrent
 from course_lib.torch_weights import torch_recurrent_weights
 
 __all__ = ["RNNCell", "RNN", "PATTERNS", "rnn_pattern", "pattern_toy_task", "train_pattern_toy"]
@@ -57,18 +58,34 @@ class RNNCell(nn.Module):
         check_shape("h_prev", h_prev, (x_t.shape[0], self.hidden_size))
         return torch.tanh(x_t @ self.W_xh + h_prev @ self.W_hh + self.b_h)  # (B, H)
 
+    @torch.no_grad()
+    def load_from_torch(self, rnn: nn.RNN | nn.RNNCell, suffix: str = "_l0") -> RNNCell:
+        """Copy one layer and direction (``suffix``, e.g. ``"_l1_reverse"``) of a tanh ``nn.RNN``.
 
-class RNN(nn.Module):
+        ``W_xh`` is ``weight_ih`` transposed and ``b_h = bias_ih + bias_hh`` (one bias is enough for
+        a plain RNN: both are added to the same pre-activation).
+        """
+        if isinstance(rnn, nn.RNNCell):
+            suffix = ""
+        W_xh, W_hh, b_ih, b_hh = torch_recurrent_weights(rnn, suffix, 1, self.input_size, self.hidden_size)
+        self.W_xh.copy_(W_xh)
+        self.W_hh.copy_(W_hh)
+        self.b_h.copy_(b_ih + b_hh if rnn.bias else torch.zeros_like(self.b_h))
+        return self
+
+
+class RNN(StackedRecurrent):
     r"""Multi-layer, optionally bidirectional RNN built from :class:`RNNCell` (batch first).
 
-    Layer :math:`\ell > 0` reads the outputs of layer :math:`\ell - 1` (both directions
-    concatenated). The backward direction reads the sequence from the end:
+    Layers and directions are stacked by :class:`course_lib.stacked.StackedRecurrent`, as for the
+    scratch LSTM and GRU: layer :math:`\ell > 0` reads the outputs of layer :math:`\ell - 1` (both
+    directions concatenated), and the backward direction reads the sequence from the end:
     :math:`\overleftarrow{h}_t = \tanh(x_t \overleftarrow{W}_{xh} + \overleftarrow{h}_{t+1} \overleftarrow{W}_{hh}
-    + \overleftarrow{b})`.
+    + \overleftarrow{b}_h)`.
 
     Args:
         input_size: D. hidden_size: H. num_layers: L. bidirectional: two directions (K = 2).
-        batch_first: must be True (the course is batch first); kept for symmetry with ``nn.RNN``.
+        batch_first: ``x`` is (B, T, D) if True (the course's layout), (T, B, D) if False.
 
     Shapes:
         x: (B, T, D), h0: (L*K, B, H) or None -> output (B, T, K*H), h_n (L*K, B, H)
@@ -79,44 +96,23 @@ class RNN(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bidirectional: bool = False,
                  batch_first: bool = True) -> None:
-        super().__init__()
-        if not batch_first:
-            raise ValueError("course_lib.rnn.RNN is batch first: x has shape (B, T, D)")
-        if num_layers < 1:
-            raise ValueError(f"num_layers must be >= 1, got {num_layers}")
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.num_directions = 2 if bidirectional else 1
-        self.cells = nn.ModuleList(
-            RNNCell(input_size if layer == 0 else hidden_size * self.num_directions, hidden_size)
-            for layer in range(num_layers) for _ in range(self.num_directions)
-        )
+        super().__init__(RNNCell, input_size, hidden_size, num_layers, bidirectional, batch_first)
+
+    @staticmethod
+    def _run_direction(cell: RNNCell, x: Tensor, state: tuple[Tensor], reverse: bool,
+                       gates: list | None = None) -> tuple[Tensor, tuple[Tensor]]:
+        (h,) = state  # (B, H)
+        T = x.shape[1]
+        hs: list[Tensor] = [x.new_empty(0)] * T
+        for t in (range(T - 1, -1, -1) if reverse else range(T)):
+            h = cell(x[:, t], h)  # (B, H)
+            hs[t] = h
+        return torch.stack(hs, dim=1), (h,)  # (B, T, H)
 
     def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        check_dtype("x", x, "float")
-        s = check_shape("x", x, ("B", "T", self.input_size))
-        check_nonempty("x", x, dim=1)
-        B, T = s["B"], s["T"]
-        LK, H = self.num_layers * self.num_directions, self.hidden_size
-        if h0 is None:
-            h0 = x.new_zeros(LK, B, H)  # (L*K, B, H)
-        check_shape("h0", h0, (LK, B, H))
-        layer_in = x  # (B, T, D)
-        h_n = []
-        for layer in range(self.num_layers):
-            outs = []
-            for k in range(self.num_directions):
-                idx = layer * self.num_directions + k
-                cell = self.cells[idx]
-                h = h0[idx]  # (B, H)
-                steps = range(T) if k == 0 else reversed(range(T))
-                hs: list[Tensor] = [x.new_empty(0)] * T
-                for t in steps:
-                    h = cell(layer_in[:, t], h)  # (B, H)
-                    hs[t] = h
-                outs.append(torch.stack(hs, dim=1))  # (B, T, H)
-                h_n.append(h)
-            layer_in = torch.cat(outs, dim=-1)  # (B, T, K*H)
-        return layer_in, torch.stack(h_n)  # (B, T, K*H), (L*K, B, H)
+        x = self._batch_first_input(x)  # (B, T, D)
+        output, (h_n,) = self._run_layers(x, (self._initial("h0", h0, x),), self._run_direction)
+        return output, h_n  # (B, T, K*H), (L*K, B, H)
 
     @torch.no_grad()
     def load_from_torch(self, rnn: nn.RNN) -> RNN:
@@ -128,26 +124,16 @@ class RNN(nn.Module):
         Raises:
             ValueError: if the sizes, nonlinearity or layout differ.
         """
-        if (rnn.input_size, rnn.hidden_size, rnn.num_layers) != (self.input_size, self.hidden_size,
-                                                                 self.num_layers) \
-                or (2 if rnn.bidirectional else 1) != self.num_directions or rnn.nonlinearity != "tanh":
+        if (rnn.input_size, rnn.hidden_size) != (self.input_size, self.hidden_size) or rnn.nonlinearity != "tanh":
             raise ValueError(f"cannot load {rnn} into {self.extra_repr()}: sizes or settings differ")
-        for layer in range(self.num_layers):
-            for k in range(self.num_directions):
-                sfx = f"_l{layer}" + ("_reverse" if k == 1 else "")
-                cell = self.cells[layer * self.num_directions + k]
-                in_size = self.input_size if layer == 0 else self.hidden_size * self.num_directions
-                W_xh, W_hh, b_ih, b_hh = torch_recurrent_weights(rnn, sfx, 1, in_size, self.hidden_size)
-                cell.W_xh.copy_(W_xh)
-                cell.W_hh.copy_(W_hh)
-                cell.b_h.copy_(b_ih + b_hh if rnn.bias else torch.zeros_like(cell.b_h))
-        return self
+        return super().load_from_torch(rnn)
 
     @classmethod
     def from_torch(cls, rnn: nn.RNN) -> RNN:
-        """A scratch :class:`RNN` with the same sizes and weights as ``rnn`` (batch first)."""
-        return cls(rnn.input_size, rnn.hidden_size, rnn.num_layers, rnn.bidirectional).load_from_torch(rnn).to(
-            next(rnn.parameters()).device)
+        """A scratch :class:`RNN` with the same sizes, weights, device and dtype as ``rnn``."""
+        p = next(rnn.parameters())
+        ours = cls(rnn.input_size, rnn.hidden_size, rnn.num_layers, rnn.bidirectional, rnn.batch_first)
+        return ours.to(device=p.device, dtype=p.dtype).load_from_torch(rnn)
 
     def extra_repr(self) -> str:
         return (f"input_size={self.input_size}, hidden_size={self.hidden_size}, num_layers={self.num_layers}, "

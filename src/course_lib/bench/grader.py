@@ -1,10 +1,10 @@
-"""Autograder throughput: 30 submissions of lab 01 graded with ``-j 2`` (target: <= 2 minutes).
+"""Autograder throughput: 30 submissions of lab 00 graded with ``-j 2`` (target: <= 2 minutes).
 
-Uses ``lab01_rnn_numpy`` when ``solutions/lab01_rnn_numpy.ipynb`` exists, otherwise ``lab00_warmup``
-(and says which). The 30 notebooks are built from the released lab: two thirds answered with the
-solution's code (full marks), one third left unchanged (``NotImplementedError``), so both the
-passing and the failing paths are timed. Each submission is one child process
-(:mod:`course_lib.grading.sandbox`), as in a real run.
+The 30 notebooks are built from the released lab: two thirds answered with the solution's code
+(full marks), one third left unchanged (``NotImplementedError``), so both the passing and the
+failing paths are timed. Each submission is one child process with everything a real run has
+(:mod:`course_lib.grading.sandbox`: its own copy of course_lib and the data, Landlock, its own
+uid as root), and every graded cell is judged in this process on salted inputs.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def answered_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def bench() -> list[str]:
-    name = "lab01_rnn_numpy" if (_REPO / "solutions" / "lab01_rnn_numpy.ipynb").is_file() else "lab00_warmup"
+    name = "lab00_warmup"
     lab = load_lab(name, _REPO / "solutions")
     good = notebook_bytes(answered_notebook(lab.solution))
     stub = notebook_bytes(release_notebook(lab.solution))
@@ -51,7 +51,10 @@ def bench() -> list[str]:
         elapsed = time.perf_counter() - t0
     full = sum(r["total"] == lab.max_points for r in records.values())
     statuses = sorted({r["status"] for r in records.values()})
-    return [f"lab: {name}" + ("" if name.startswith("lab01") else " (lab01_rnn_numpy does not exist yet)"),
+    confined = all(r.get("reads_confined") for r in records.values())
+    uids = {r.get("uid") for r in records.values()} - {None}
+    return [f"lab: {name}; reads confined (Landlock): {'yes' if confined else 'NO'}; "
+            f"own uids: {len(uids) if uids else 'no (not root)'}",
             f"{N_SUBMISSIONS} submissions, -j {JOBS}: {elapsed:.1f} s ({elapsed / N_SUBMISSIONS:.2f} s each), "
             f"target <= {TARGET_S:.0f} s: {'met' if elapsed <= TARGET_S else 'MISSED'}",
             f"{full} with full marks, {N_SUBMISSIONS - full} without; statuses: {', '.join(statuses)}"]

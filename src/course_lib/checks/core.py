@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.arrays import as_numpy, rel_error
+
 __all__ = ["CheckFailed", "rel_error", "passed", "fail", "check_array", "as_numpy", "attempt", "raised",
            "require_value", "check_finite"]
 
@@ -24,19 +26,6 @@ class CheckFailed(AssertionError):
 
     def _render_traceback_(self) -> list[str]:
         return str(self).splitlines()
-
-
-def as_numpy(x: Any) -> np.ndarray:
-    """Tensors (any device) and arrays -> float64/int NumPy arrays, for comparison."""
-    if hasattr(x, "detach"):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x)
-
-
-def rel_error(got: Any, expected: Any) -> float:
-    r"""Largest elementwise relative error :math:`\max |g - e| / \max(10^{-12}, |g| + |e|)`."""
-    g, e = as_numpy(got).astype(np.float64), as_numpy(expected).astype(np.float64)
-    return float(np.max(np.abs(g - e) / np.maximum(1e-12, np.abs(g) + np.abs(e)))) if g.size else 0.0
 
 
 def passed(name: str, detail: str = "") -> None:

@@ -2,30 +2,34 @@
 
 Each call gets
 
-- a fresh temporary working directory (a copy of the student's folder, if any), which is also the
-  child's ``HOME`` and ``TMPDIR``, removed afterwards;
+- a fresh temporary working directory outside the checkout (a copy of the student's folder, if
+  any), which is also the child's ``HOME`` and ``TMPDIR``, removed afterwards; it holds the
+  child's own copy of ``course_lib`` and of the data (:mod:`course_lib.grading.isolation`), so
+  the child never needs the checkout;
+- the protocol's environment: ``COURSE_GRADER=1``, a fresh secret ``COURSE_GRADER_SALT`` per run,
+  ``COURSE_GRADER_RECORDS`` (a folder in the work dir) -- the checks only measure there;
 - its own process group (``start_new_session``), killed as a whole with ``SIGKILL`` on timeout
-  and after the run, so a loop, a forked child or a sleeping thread cannot outlive its slot;
+  and after the run; when the grader is root, also its own unprivileged uid (every process of
+  which is killed at the end, wherever it went) with ``RLIMIT_NPROC``; otherwise
+  ``RLIMIT_NPROC`` relative to the processes the user already has;
 - an address-space limit (``RLIMIT_AS``), a file-size limit and no core dumps, set by the child
   (:mod:`course_lib.grading.runner`) before any student code runs;
 - a wall-time limit on the whole run;
 - a private pipe for results: the child's stdout and stderr go to ``/dev/null``, so nothing the
-  student prints can be taken for a result, and the grader reads at most ``MAX_REPORT_BYTES``.
+  student prints can be taken for a result, and the grader reads at most ``MAX_REPORT_BYTES``;
+- on Linux >= 5.13 (Landlock, unprivileged): no right to write outside that directory and no
+  right to read outside it and the system, Python and virtualenv folders: the checkout
+  (``solutions/``, ``tests/``), the submissions and the grader's outputs are out of reach.
 
-- on Linux >= 5.13, no right to write outside that directory (Landlock, unprivileged): another
-  student's notebook, the submissions folder and the grader's outputs are out of reach.
-
-What this is not: a complete security boundary against a student who targets the grader on
-purpose. The child runs as the same user, so it can read files, and code that inspects its own
-process can find the result pipe. The grader therefore reads every submission before running
-any and writes every output itself; without Landlock (older kernels, macOS) writes are not
-confined, and for a hostile class a container or a separate user adds the missing walls.
+The pipe is not trusted: the child's own code can write to it. A cell's line only says that it
+ran and what the checks measured; the grader judges the measurements itself.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import selectors
 import shutil
 import signal
@@ -36,9 +40,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_lib.grading import isolation
+
 __all__ = ["CellResult", "RunResult", "run_cells", "MAX_REPORT_BYTES"]
 
-MAX_REPORT_BYTES = 8 * 2**20
+MAX_REPORT_BYTES = 64 * 2**20
+NPROC = 256  # processes and threads one submission may have at once
 MAX_COPY_BYTES = 64 * 2**20
 _SRC = str(Path(__file__).resolve().parents[2])  # the folder that holds course_lib
 # Started by path, not with -m: importing the course_lib.grading package would pull in nbformat
@@ -54,6 +61,7 @@ class CellResult:
     memory: bool = False
     output: str = ""
     seconds: float = 0.0
+    records: list = field(default_factory=list)  # the measurements reported with a graded cell
 
 
 @dataclass
@@ -67,6 +75,10 @@ class RunResult:
     seconds: float = 0.0
     problem: str = ""  # why the run ended early, in words
     isolated: bool = False  # writes were confined to the working folder (Landlock)
+    reads_confined: bool = False  # reads were confined too (the checkout was unreadable)
+    uid: int | None = None  # the unprivileged uid the submission ran as (grader running as root)
+    salt: str = ""
+    header: bool = False  # the runner's first line (written before any student code) was read
 
     @property
     def memory(self) -> bool:
@@ -107,8 +119,9 @@ def _child_env(workdir: str) -> dict[str, str]:
 
 
 def run_cells(cells: list[dict], *, timeout: float, memory_mb: int | None, file_mb: int = 64,
-              folder: Path | None = None, restrict_writes: bool = True,
-              python: str = sys.executable) -> RunResult:
+              folder: Path | None = None, restrict: bool = True, salt: str | None = None,
+              data_dir: Path | None = None, protected: list[Path] | None = None,
+              own_uid: bool | None = None, python: str = sys.executable) -> RunResult:
     """Execute ``cells`` (dicts with ``index``, ``source``, ``graded``) in a limited child process.
 
     Args:
@@ -117,24 +130,48 @@ def run_cells(cells: list[dict], *, timeout: float, memory_mb: int | None, file_
         memory_mb: address-space limit of the child (``None``: unlimited).
         file_mb: largest file the child may write.
         folder: the student's folder, copied into the temporary working directory.
-        restrict_writes: confine the child's writes to its working directory where the kernel
-            supports Landlock (Linux >= 5.13); elsewhere the run goes on without it.
+        restrict: confine the child's writes and reads where the kernel supports Landlock
+            (Linux >= 5.13); elsewhere the run goes on without it.
+        salt: the run's secret (default: a fresh one), mixed into every check's seed.
+        data_dir: the folder of corpora copied for the child (default: the checkout's ``data/``).
+        protected: more folders that must stay unreadable even if a system folder holds them
+            (the solutions, the submissions, the grader's outputs); the checkout always is.
+        own_uid: run as a dedicated unprivileged uid (default: when the grader is root).
 
     Returns:
         A :class:`RunResult`; cells that never reported are absent from ``cells``.
     """
-    result = RunResult()
+    result = RunResult(salt=secrets.token_hex(16) if salt is None else salt)
     workdir = tempfile.mkdtemp(prefix="course-grade-")
     read_fd, write_fd = os.pipe()
     t0 = time.monotonic()
-    proc = None
+    proc, uid, handle = None, None, None
     try:
         _copy_folder(folder, Path(workdir))
-        job = {"fd": write_fd, "cells": cells, "memory_mb": memory_mb, "file_mb": file_mb,
-               "restrict_writes": restrict_writes}
+        extra = isolation.prepare_workdir(Path(workdir), data_dir or isolation.repo_root() / "data")
+        env = {**_child_env(workdir), **extra, "COURSE_GRADER": "1", "COURSE_GRADER_SALT": result.salt,
+               "COURSE_GRADER_RECORDS": str(Path(workdir) / ".course" / "records")}
+        root = os.geteuid() == 0
+        job = {"fd": write_fd, "cells": cells, "memory_mb": memory_mb, "file_mb": file_mb, "restrict": restrict}
+        if restrict:
+            shield = [isolation.repo_root(), *(protected or [])]
+            job["read_roots"] = isolation.confined_roots(isolation.read_roots(), [str(p) for p in shield])
+        if root and own_uid is not False and sys.platform.startswith("linux"):
+            keep_read = isolation.needs_read_capability(python) or isolation.needs_read_capability(sys.base_prefix)
+            if keep_read and not (restrict and isolation.landlock_abi() >= 1):
+                raise RuntimeError(
+                    f"the Python install ({os.path.realpath(sys.base_prefix)}) cannot be read by an unprivileged "
+                    "user, and without Landlock the read capability it would need exposes the checkout: install "
+                    "Python where every user can read it, or run the grader as a non-root user")
+            uid, handle = isolation.UidPool().acquire()
+            isolation.chown_tree(Path(workdir), uid)
+            job.update(uid=uid, nproc=NPROC, keep_read=keep_read)
+            result.uid = uid
+        elif not root:
+            job["nproc"] = isolation.task_count(os.getuid()) + NPROC
         proc = subprocess.Popen(
             [python, _RUNNER], stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir, env=_child_env(workdir),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir, env=env,
             pass_fds=(write_fd,), start_new_session=True, close_fds=True)
         os.close(write_fd)
         write_fd = -1
@@ -150,10 +187,14 @@ def run_cells(cells: list[dict], *, timeout: float, memory_mb: int | None, file_
         os.close(read_fd)
         if proc is not None:
             _kill_group(proc.pid)
+            if uid is not None:
+                isolation.kill_uid(uid)
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
             result.returncode = proc.returncode if result.returncode is None else result.returncode
+        if handle is not None:
+            isolation.UidPool.release(handle)
         shutil.rmtree(workdir, ignore_errors=True)
     result.seconds = time.monotonic() - t0
     return result
@@ -179,7 +220,7 @@ def _collect(proc: subprocess.Popen, read_fd: int, deadline: float, result: RunR
                 break
             received += len(chunk)
             if received > MAX_REPORT_BYTES:
-                result.problem = "sent more than 8 MiB of results"
+                result.problem = f"sent more than {MAX_REPORT_BYTES // 2**20} MiB of results"
                 break
             buffer += chunk
             *lines, buffer = buffer.split(b"\n")
@@ -209,8 +250,10 @@ def _accept(line: bytes, result: RunResult, expected: int | None) -> int | None:
         return expected
     if not isinstance(record, dict):
         return expected
-    if set(record) == {"isolated"} and not result.cells:
-        result.isolated = record["isolated"] is True
+    if not result.header:  # the first line is the runner's, written before any student code ran
+        result.header = True
+        result.isolated = record.get("isolated") is True
+        result.reads_confined = record.get("reads_confined") is True
         return expected
     if record.get("done") is True:
         result.finished = True
@@ -221,5 +264,7 @@ def _accept(line: bytes, result: RunResult, expected: int | None) -> int | None:
     result.cells[index] = CellResult(
         index=index, ok=record.get("ok") is True, error=str(record.get("error", ""))[:4000],
         memory=record.get("memory") is True, output=str(record.get("output", ""))[:8000],
-        seconds=float(record.get("seconds", 0.0)) if isinstance(record.get("seconds"), (int, float)) else 0.0)
+        seconds=float(record.get("seconds", 0.0)) if isinstance(record.get("seconds"), (int, float)) else 0.0,
+        records=[r for r in record.get("records", []) if isinstance(r, dict)][:64]
+        if isinstance(record.get("records"), list) else [])
     return index

@@ -14,22 +14,29 @@ import numpy as np
 import torch
 
 from course_lib.errors import ShapeError
+from course_lib.plotting.fonts import font_family, hangul_font
 
 __all__ = ["AttentionExample", "attention_examples", "attention_explorer", "plot_attention", "plot_attention_grid"]
 
 
-#: Tick labels for characters that the default font (DejaVu Sans) cannot draw: the Korean date
-#: suffixes year/month/day are written in romanisation; a space is shown as an open box.
-TICK_LABELS = {" ": "␣", "년": "nyeon", "월": "wol", "일": "il"}
+#: A space is shown as an open box.
+SPACE = "␣"
+#: Romanised labels for the Korean date suffixes year/month/day, used only when no installed font
+#: draws Hangul (:func:`course_lib.plotting.fonts.hangul_font`).
+ROMANISED = {"년": "nyeon", "월": "wol", "일": "il"}
 
 
 def _tick(c: str) -> str:
-    return TICK_LABELS.get(c, c)
+    if c == " ":
+        return SPACE
+    return c if hangul_font() else ROMANISED.get(c, c)
 
 
 def _drawable(text: str) -> str:
-    """``text`` with the characters of :data:`TICK_LABELS` (except spaces) romanised, for titles."""
-    return "".join(c if c == " " else f"({_tick(c)})" if c in TICK_LABELS else c for c in text)
+    """``text`` as the title can draw it: unchanged with a Hangul font, else the suffixes romanised."""
+    if hangul_font():
+        return text
+    return "".join(f"({ROMANISED[c]})" if c in ROMANISED else c for c in text)
 
 
 @dataclass
@@ -55,14 +62,14 @@ def plot_attention(alpha, source: Sequence[str], output: Sequence[str], ax=None,
         _, ax = plt.subplots(figsize=(0.28 * len(source) + 1.2, 0.28 * len(output) + 1.0))
     ax.imshow(a, cmap="Blues", vmin=0, vmax=1, aspect="auto")
     labels = [_tick(c) for c in source]
-    ax.set_xticks(range(len(source)), labels, fontsize=8)
+    ax.set_xticks(range(len(source)), labels, fontsize=8, fontfamily=font_family())
     for t, lab in zip(ax.get_xticklabels(), labels, strict=True):
         t.set_rotation(90 if len(lab) > 1 else 0)
     ax.set_yticks(range(len(output)), list(output), fontsize=8)
     ax.set_xlabel("source")
     ax.set_ylabel("output")
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=9, fontfamily=font_family())
     return ax
 
 
