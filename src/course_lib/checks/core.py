@@ -163,3 +163,23 @@ def seeded(seed: int):
 
 
 __all__ += ["norm_rel_error", "seeded"]
+
+
+def check_close(name: str, what: str, got: Any, expected: Any, tol: float,
+                hint: str | Callable[[np.ndarray, np.ndarray], str | None] | None = None) -> float:
+    r"""Like :func:`check_array` (type, shape, finiteness first), but the error is
+    :func:`norm_rel_error`, :math:`\lVert g - e \rVert / \lVert e \rVert`.
+
+    For float32 results (a trained model's weights, PyTorch's recurrent kernels, gradients) whose
+    entries near zero carry rounding noise that an elementwise relative error would blow up.
+    """
+    check_array(name, what, got, expected, tol=np.inf, hint=hint)
+    g, e = as_numpy(got), as_numpy(expected)
+    err = norm_rel_error(g, e)
+    if not err < tol:
+        text = hint(g, e) if callable(hint) else hint
+        fail(name, f"{what} differs from the reference (relative error {err:.2g}, want < {tol:.0e})", text)
+    return err
+
+
+__all__ += ["check_close"]

@@ -14,7 +14,7 @@ import torch
 
 from course_lib.attention import additive_score, attend
 from course_lib.attention import masked_softmax as ref_masked_softmax
-from course_lib.checks.core import check_array, fail
+from course_lib.checks.core import check_array, check_close, fail
 from course_lib.checks.lab05 import _fresh_dates, check_shape_of, judge_date_predictions, predict_dates
 from course_lib.checks.protocol import register
 from course_lib.data.dates import DateDataset, date_vocabs, encode_pairs
@@ -226,9 +226,9 @@ def _judge_trained(m: dict, *, bar: float, n: int, seed: int) -> str:
         _, a_ref = attend(additive_score(torch.as_tensor(s["h"])[:, None], keys, *(torch.as_tensor(s[k]) for k in
                                                                                    ("W_q", "W_k", "v_a"))),
                           keys, torch.as_tensor(mask))
-        check_array(name, "your additive_attention on the trained model's first step", s["alpha"], a_ref[:, 0],
+        check_close(name, "your additive_attention on the trained model's first step", s["alpha"], a_ref[:, 0],
                     tol=1e-4, hint="e_s = v_a . tanh(q W_q + k_s W_k); then masked softmax over s.")
-        check_array(name, "the trained model's weights vs additive attention of its parameters", alpha, a_ref[:, 0],
+        check_close(name, "the trained model's weights vs additive attention of its parameters", alpha, a_ref[:, 0],
                     tol=1e-4)
     return f"exact match {em:.1%}; weights sum to 1 and skip <pad>"
 
