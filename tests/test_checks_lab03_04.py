@@ -11,6 +11,7 @@ from torch import nn
 
 from course_lib.checks import (
     CheckFailed,
+    check_adding_train,
     check_beats_adding_baseline,
     check_gru_cell,
     check_lstm_cell,
@@ -104,22 +105,75 @@ def test_adding_check_fails_for_an_untrained_model_and_over_budget():
         check_beats_adding_baseline(model, T=20, train_seconds=1.0)
     with pytest.raises(CheckFailed, match="budget"):
         check_beats_adding_baseline(model, T=20, train_seconds=100.0)
+    with pytest.raises(CheckFailed, match="too short"):
+        check_beats_adding_baseline(model, T=10)
+
+
+class Oracle(nn.Module):
+    """Computes the sum of the two marked values."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        return (x[..., 0] * x[..., 1]).sum(1) * self.w
 
 
 def test_adding_check_passes_for_a_model_that_computes_the_sum(capsys):
-    class Oracle(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.w = nn.Parameter(torch.ones(1))
-
-        def forward(self, x):
-            return (x[..., 0] * x[..., 1]).sum(1) * self.w
     check_beats_adding_baseline(Oracle(), T=20, train_seconds=0.0)
     assert "✓" in capsys.readouterr().out
 
 
-def test_which_beats_baseline_follows_the_students_own_numbers():
-    check_which_beats_baseline("gru", {"rnn": 0.16, "gru": 0.01})
-    with pytest.raises(CheckFailed, match="by your own numbers"):
-        check_which_beats_baseline("rnn", {"rnn": 0.16, "gru": 0.01})
+class Mean(nn.Module):
+    """Always predicts the mean sum 1: exactly the baseline."""
+
+    def __init__(self):
+        super().__init__()
+        self.b = nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        return self.b.expand(x.shape[0])
+
+
+def test_which_beats_baseline_is_judged_on_the_models_not_on_numbers_the_student_typed():
+    models = {"rnn": Mean(), "gru": Oracle()}
+    check_which_beats_baseline("gru", models)
+    with pytest.raises(CheckFailed, match="on fresh sequences"):
+        check_which_beats_baseline("rnn", models, seed=3)
+    with pytest.raises(CheckFailed, match="no trained model 'rnn'"):  # the blank lab: models = {}, answer = ""
+        check_which_beats_baseline("", {})
     assert math.isclose(1 / 6, 0.16666666666666666)
+
+
+def _train(model, T, steps, lr, batch_size=64, zero=True, clip=1.0, order="zero-backward-clip"):
+    """The lab's loop, with the usual mistakes switchable."""
+    from course_lib.data.synthetic import adding_problem
+
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(steps):
+        x, y = adding_problem(batch_size, T)
+        loss = nn.functional.mse_loss(model(x), y)
+        if zero and order != "zero-last":
+            opt.zero_grad()
+        loss.backward()
+        if clip:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        if zero and order == "zero-last":
+            opt.zero_grad()
+    return model
+
+
+def test_train_check_passes_the_lab_loop_and_catches_missing_zero_grad_and_clip(capsys):
+    check_adding_train(_train)
+    check_adding_train(_train, seed=7, T=14, steps=5, lr=0.002, batch_size=6)
+    assert capsys.readouterr().out.count("✓") == 2
+    with pytest.raises(CheckFailed, match="zero the gradients first"):
+        check_adding_train(lambda *a: _train(*a, zero=False))
+    with pytest.raises(CheckFailed, match="zero the gradients first"):  # stale gradients reach the first step
+        check_adding_train(lambda *a: _train(*a, order="zero-last"))
+    with pytest.raises(CheckFailed, match="above the clip"):
+        check_adding_train(lambda *a: _train(*a, clip=None))
+    with pytest.raises(CheckFailed, match="above the clip"):
+        check_adding_train(lambda *a: _train(*a, clip=5.0))

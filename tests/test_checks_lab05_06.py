@@ -75,8 +75,41 @@ class DeafDecoder(Decoder):
 
 
 def test_decoder_that_ignores_the_context_fails():
-    with pytest.raises(CheckFailed, match="context vector"):
+    with pytest.raises(CheckFailed, match="ignores the context"):
         check_decoder(DeafDecoder)
+
+
+class ZeroInitDecoder(Decoder):
+    """Reads c at every input but starts from a zero state (issue 14: init_state returning zeros)."""
+
+    def init_state(self, memory):
+        return torch.zeros_like(memory.state[-1:])
+
+
+class InitOnlyDecoder(nn.Module):
+    """h0 = c but plain E y inputs: conditioned once, not twice."""
+
+    def __init__(self, V, E, H):
+        super().__init__()
+        self.embed, self.rnn, self.W_hy = nn.Embedding(V, E), nn.GRU(E, H, batch_first=True), nn.Linear(H, V)
+
+    def init_state(self, memory):
+        return memory.state[-1:]
+
+    def forward(self, tgt_in, memory):
+        h, _ = self.rnn(self.embed(tgt_in), self.init_state(memory))
+        return self.W_hy(h), None
+
+    def step(self, y_prev, state, memory):
+        h, state = self.rnn(self.embed(y_prev[:, None]), state)
+        return self.W_hy(h[:, 0]), state, None
+
+
+def test_decoder_with_a_zero_initial_state_or_no_context_input_fails_with_condition_twice():
+    with pytest.raises(CheckFailed, match="(?s)all zeros.*condition it twice"):
+        check_decoder(ZeroInitDecoder)
+    with pytest.raises(CheckFailed, match="(?s)context changes.*\\[E y_\\{t-1\\}; c\\]"):
+        check_decoder(InitOnlyDecoder, seed=3, B=2, T=4)
 
 
 def test_decoder_with_wrong_logit_shape_fails_with_expected_vs_got():
@@ -136,3 +169,10 @@ def test_untrained_model_fails_the_accuracy_bar():
     model = make_seq2seq(len(data.src_vocab), len(data.tgt_vocab))
     with pytest.raises(CheckFailed, match="exact match"):
         check_date_accuracy(model, data, bar=0.3, n=30)
+
+
+def test_date_accuracy_returns_nothing_so_the_graded_cell_has_no_value(capsys):
+    data = make_date_dataset(300, seed=0)
+    model = make_seq2seq(len(data.src_vocab), len(data.tgt_vocab))
+    assert check_date_accuracy(model, data, bar=0.0, n=20, seed=7) is None
+    assert "✓ date_accuracy" in capsys.readouterr().out

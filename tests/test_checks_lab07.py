@@ -13,6 +13,7 @@ from course_lib.checks.lab07 import (
     check_no_future_attention,
     check_scaled_dot_product_attention,
     check_tiny_gpt_beats_bigram,
+    check_transformer_block,
 )
 from course_lib.transformer import MultiHeadAttention, TransformerBlock, scaled_dot_product_attention
 
@@ -119,8 +120,9 @@ def test_attention_that_ignores_causal_fails_parity_and_the_future_check():
         check_no_future_attention(NeverCausal)
 
 
-def test_tiny_gpt_check_passes_a_causal_block_and_fails_a_non_causal_one():
-    assert check_tiny_gpt_beats_bigram(GoodBlock, steps=300) < 2.45
+def test_tiny_gpt_check_passes_a_causal_block_and_fails_a_non_causal_one(capsys):
+    assert check_tiny_gpt_beats_bigram(GoodBlock, steps=300) is None
+    assert "✓ tiny_gpt_beats_bigram" in capsys.readouterr().out
     with pytest.raises(CheckFailed, match="not causal"):  # it would read the next character and cheat
         check_tiny_gpt_beats_bigram(NonCausalBlock, steps=10)
 
@@ -128,3 +130,58 @@ def test_tiny_gpt_check_passes_a_causal_block_and_fails_a_non_causal_one():
 def test_tiny_gpt_check_fails_a_block_that_cannot_beat_bigrams():
     with pytest.raises(CheckFailed, match="does not beat the bigram"):
         check_tiny_gpt_beats_bigram(DeadBlock, steps=60)
+
+
+class LabBlock(nn.Module):
+    """The lab's Block layout (ln_1, attn, ln_2, mlp as nn.Sequential) in pre-LN form."""
+
+    def __init__(self, d_model, n_heads):
+        super().__init__()
+        self.ln_1, self.attn, self.ln_2 = nn.LayerNorm(d_model), Reference(d_model, n_heads), nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x), causal=True)
+        return x + self.mlp(self.ln_2(x))
+
+
+class PostLNBlock(LabBlock):
+    def forward(self, x):
+        x = self.ln_1(x + self.attn(x, causal=True))
+        return self.ln_2(x + self.mlp(x))
+
+
+def test_block_check_accepts_pre_ln_and_names_a_post_ln_block(capsys):
+    check_transformer_block(LabBlock)
+    check_transformer_block(LabBlock, seed=4, sizes=(1, 5, 12, 3))
+    assert capsys.readouterr().out.count("✓") == 2
+    with pytest.raises(CheckFailed, match="(?s)post-LN.*pre-LN"):
+        check_transformer_block(PostLNBlock, seed=4, sizes=(1, 5, 12, 3))
+
+
+class NoDiagonal(Reference):
+    """Masks the diagonal too: query 0 may attend no key, so its softmax is 0/0 = NaN."""
+
+    def forward(self, x, causal=False):
+        T = x.shape[1]
+        mask = torch.ones(T, T, dtype=torch.bool).tril(-1) if causal else None
+        Q, K, V = (self.mha.split_heads(w(x)) for w in (self.W_q, self.W_k, self.W_v))
+        out, _ = scaled_dot_product_attention(Q, K, V, mask=mask)
+        return self.W_o(out.transpose(1, 2).reshape(x.shape))
+
+
+def test_a_mask_without_its_diagonal_is_blamed_on_the_diagonal_not_on_an_overflow():
+    with pytest.raises(CheckFailed, match="(?s)NaN.*keep the diagonal"):
+        check_multi_head_attention(NoDiagonal)
+    with pytest.raises(CheckFailed, match="(?s)NaN.*keep the diagonal"):  # used to print a check mark
+        check_no_future_attention(NoDiagonal)
+
+
+def test_lab07_checks_do_not_depend_on_the_books_experiment_code():
+    import ast
+    import inspect
+
+    import course_lib.checks.lab07 as lab07
+
+    imported = {n.module for n in ast.walk(ast.parse(inspect.getsource(lab07))) if isinstance(n, ast.ImportFrom)}
+    assert imported and not any(m.startswith("course_lib.experiments") for m in imported), imported

@@ -20,7 +20,12 @@ from course_lib.checks.lab02 import (
     check_train_step,
 )
 from course_lib.checks.lab03 import check_lstm_cell, check_lstm_step_backward, check_lstm_step_forward
-from course_lib.checks.lab04 import check_beats_adding_baseline, check_gru_cell, check_which_beats_baseline
+from course_lib.checks.lab04 import (
+    check_adding_train,
+    check_beats_adding_baseline,
+    check_gru_cell,
+    check_which_beats_baseline,
+)
 from course_lib.checks.lab05 import (
     check_date_accuracy,
     check_decoder,
@@ -44,6 +49,7 @@ from course_lib.checks.lab07 import (
 
 __all__ = [
     "CheckFailed",
+    "check_adding_train",
     "check_additive_attention",
     "check_array",
     "check_attentional_output",

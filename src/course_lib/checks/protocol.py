@@ -82,8 +82,8 @@ def encode(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf":
             return {"__unreadable__": f"ndarray of {value.dtype}"}
-        arr = np.ascontiguousarray(value)
-        return {"__nd__": list(arr.shape), "dtype": arr.dtype.str,
+        arr = np.ascontiguousarray(value)  # (makes a 0-d array 1-d: keep the shape of value)
+        return {"__nd__": list(value.shape), "dtype": arr.dtype.str,
                 "data": base64.b64encode(arr.tobytes()).decode("ascii")}
     if isinstance(value, tuple):
         return {"__tuple__": [encode(v) for v in value]}
