@@ -248,17 +248,29 @@ def test_graded_cells_are_read_through_the_protocol_at_load_time(root, tmp_path)
         assert message in str(info.value)
 
 
-def test_only_a_cell_calling_an_unregistered_check_falls_back_to_the_old_rule(root, tmp_path):
-    """TRANSITION ONLY: delete with course_lib.grading.lab.legacy_checks once every lab is converted."""
-    from course_lib.grading.lab import legacy_checks
+def test_a_manually_graded_answer_is_reported_pending_and_kept_out_of_the_total(root, tmp_path):
+    from course_lib.grading.feedback import feedback_markdown
+    from course_lib.grading.gradebook import gradebook_csv
+    from course_lib.grading.lab import manual_answers
 
-    assert legacy_checks("check_softmax(softmax)\ncheck_made_up_old_style(f)\n") == ["check_made_up_old_style"]
-    assert legacy_checks("check_softmax(softmax)\nx = 1\n") == []
     nb = nbformat.read(root / "solutions" / f"{LAB}.ipynb", as_version=4)
-    next(c for c in nb.cells if _gid(c) == "test_softmax").source = "x = check_made_up_old_style(softmax)\n"
+    written = nbformat.v4.new_markdown_cell("### BEGIN SOLUTION\nBecause the maximum is subtracted.\n### END SOLUTION")
+    written.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False, "points": 2,
+                                    "grade_id": "why_stable", "schema_version": 3, "task": False}
+    nb.cells.append(written)
     (tmp_path / f"{LAB}.ipynb").write_text(nbformat.writes(nb), encoding="utf-8")
     lab = load_lab(LAB, tmp_path)
-    assert lab.calls["test_softmax"] is None and lab.calls["test_logsumexp"] is not None
+    assert lab.manual == {"why_stable": 2.0} and "why_stable" not in lab.points
+    student = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Subtract the max.")])
+    student.cells[0].metadata["nbgrader"] = dict(written.metadata["nbgrader"])
+    answers = manual_answers(student, lab)
+    assert answers == [{"grade_id": "why_stable", "points": 2.0, "answer": "Subtract the max."}]
+    record = {"student": "ann", "lab": LAB, "total": 6.0, "max": lab.max_points, "status": "ok", "notes": [],
+              "cells": [], "errors": [], "scores": dict.fromkeys(lab.points, 2.0), "manual": answers}
+    page = feedback_markdown(record)
+    assert "Manually graded (pending)" in page and "Subtract the max." in page
+    header, row = gradebook_csv(lab, {"ann": record}).splitlines()
+    assert "why_stable (manual)" in header and "pending" in row and lab.max_points == 6.0
 
 
 def test_timeout_memory_and_crash_are_explained_in_the_notes(graded):

@@ -36,6 +36,13 @@ def feedback_markdown(r: dict) -> str:
     for c in r["cells"]:
         lines.append(f"| `{c['grade_id']}` | {fmt(c['score'])} / {fmt(c['points'])} | "
                      f"{_md_cell(first_line(c['message']))} |")
+    if r.get("manual"):
+        lines += ["", "## Manually graded (pending)", "",
+                  "Your instructor grades these answers by hand; they are not in the score above.", ""]
+        for m in r["manual"]:
+            answer = m["answer"].strip() or "(no answer)"
+            lines += [f"### `{m['grade_id']}` ({fmt(m['points'])} point(s), pending)", "", "```text",
+                      answer.replace("```", "'''"), "```", ""]
     failed = [c for c in r["cells"] if c["score"] < c["points"]]
     if failed:
         lines += ["", "## What went wrong", ""]

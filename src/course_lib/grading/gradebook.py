@@ -41,11 +41,13 @@ def atomic_write(path: Path, text: str) -> None:
 def gradebook_csv(lab: LabSpec, records: dict[str, dict]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["student", "lab", *lab.points, "total", "max", "status", "uses_reference", "notes"])
+    manual = [f"{gid} (manual)" for gid in lab.manual]
+    w.writerow(["student", "lab", *lab.points, "total", "max", *manual, "status", "uses_reference", "notes"])
     for student in sorted(records):
         r = records[student]
         w.writerow([student, lab.name, *(fmt(r["scores"].get(g, 0.0)) for g in lab.points),
-                    fmt(r["total"]), fmt(lab.max_points), r["status"], "; ".join(r.get("uses_reference", [])),
+                    fmt(r["total"]), fmt(lab.max_points), *("pending" for _ in manual), r["status"],
+                    "; ".join(r.get("uses_reference", [])),
                     "; ".join(r["notes"])])
     return buf.getvalue()
 

@@ -9,7 +9,6 @@ submission.
 
 from __future__ import annotations
 
-import ast
 import copy
 import hashlib
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from course_lib.grading.nbgrader_format import validate_notebook_metadata
 from course_lib.grading.release import release_source
 
 __all__ = ["GradeError", "LabSpec", "load_lab", "find_submissions", "restore_locked_cells", "meta", "is_locked",
-           "legacy_checks"]
+           "manual_answers"]
 
 _REPO = Path(__file__).resolve().parents[3]
 
@@ -35,9 +34,10 @@ class LabSpec:
     """A lab's solution notebook and its graded cells (``grade_id`` -> points), in order.
 
     ``sources[gid]`` is the instructor's source of each graded cell (hidden tests included), the
-    one the grader judges against; ``calls[gid]`` the ``(check, case)`` pairs it expects, or
-    ``None`` for a cell whose checks are not on the measure/judge protocol yet (see
-    :func:`legacy_checks`).
+    one the grader judges against; ``calls[gid]`` the ``(check, case)`` pairs it expects.
+    ``manual[gid]`` are the points of each *manually graded* answer (nbgrader ``grade`` and
+    ``solution`` both true, e.g. a written answer in a Markdown cell): never scored here, kept
+    out of the autograded total and reported as pending for the instructor.
     """
 
     name: str
@@ -45,8 +45,9 @@ class LabSpec:
     points: dict[str, float]
     sha256: str
     sources: dict[str, str] = field(default_factory=dict)
-    calls: dict[str, list | None] = field(default_factory=dict)
+    calls: dict[str, list] = field(default_factory=dict)
     answers: list[str] = field(default_factory=list)  # grade_ids of the code answer cells
+    manual: dict[str, float] = field(default_factory=dict)
 
     @property
     def max_points(self) -> float:
@@ -63,22 +64,10 @@ def is_locked(cell) -> bool:
     return bool(m.get("grade_id")) and bool(m.get("locked") or (m.get("grade") and not m.get("solution")))
 
 
-def legacy_checks(source: str) -> list[str]:
-    """The ``check_*`` functions a cell calls that are not registered with the protocol.
-
-    TRANSITION ONLY: while labs 01-07 are converted to the measure/judge protocol, a graded cell
-    that calls such a function is graded by the old rule (it ran without error). Delete this
-    function, its use in :func:`load_lab` and the ``calls[gid] is None`` branch in
-    :func:`course_lib.grading.scoring.score_cells` once every check is registered.
-    """
-    from course_lib.checks import protocol  # registers every converted check
-
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    names = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-    return sorted(n for n in names if n.startswith("check_") and n not in protocol.CHECKS)
+def manual_answers(nb: nbformat.NotebookNode, lab: LabSpec) -> list[dict]:
+    """The student's text for each manually graded answer: ``[{grade_id, points, answer}]``."""
+    found = {meta(c).get("grade_id"): str(c.get("source", "")) for c in nb.cells if meta(c).get("grade_id")}
+    return [{"grade_id": gid, "points": pts, "answer": found.get(gid, "")} for gid, pts in lab.manual.items()]
 
 
 def load_lab(lab: str, solutions: str | Path | None = None) -> LabSpec:
@@ -105,6 +94,8 @@ def load_lab(lab: str, solutions: str | Path | None = None) -> LabSpec:
         m = meta(cell)
         if cell.cell_type == "code" and m.get("solution") and m.get("grade_id"):
             spec.answers.append(m["grade_id"])
+        if m.get("grade") and m.get("solution") and m.get("grade_id"):
+            spec.manual[m["grade_id"]] = float(m.get("points", 0))
         if not (cell.cell_type == "code" and m.get("grade") and not m.get("solution")):
             continue
         gid = m["grade_id"]
@@ -113,9 +104,6 @@ def load_lab(lab: str, solutions: str | Path | None = None) -> LabSpec:
         try:
             spec.calls[gid] = protocol.expected_calls(cell.source)
         except (protocol.CellSpecError, TypeError, SyntaxError) as exc:
-            if legacy_checks(cell.source):
-                spec.calls[gid] = None
-                continue
             raise GradeError(f"{path}: graded cell '{gid}' cannot be judged: {exc}") from None
         if not spec.calls[gid]:
             raise GradeError(f"{path}: graded cell '{gid}' calls no check, so it could never fail")

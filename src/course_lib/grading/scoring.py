@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 
 from course_lib.grading.feedback import first_line
-from course_lib.grading.lab import LabSpec, is_locked, meta, restore_locked_cells
+from course_lib.grading.lab import LabSpec, is_locked, manual_answers, meta, restore_locked_cells
 from course_lib.grading.references import uses_reference
 from course_lib.grading.sandbox import RunResult, run_cells
 
@@ -38,7 +38,7 @@ def grade_submission(student: str, path: Path | None, data: bytes | None, lab: L
     record = {"student": student, "lab": lab.name, "solution_sha256": lab.sha256,
               "sha256": hashlib.sha256(data).hexdigest() if data is not None else None,
               "scores": {gid: 0.0 for gid in lab.points}, "max": lab.max_points, "notes": [],
-              "cells": [], "errors": [], "seconds": 0.0, "uses_reference": []}
+              "cells": [], "errors": [], "seconds": 0.0, "uses_reference": [], "manual": []}
     try:
         return _grade(record, path, data, lab, timeout, memory_mb, protected)
     except Exception as exc:  # noqa: BLE001 - one bad submission must still get exactly one row
@@ -78,6 +78,7 @@ def _grade(record: dict, path: Path | None, data: bytes | None, lab: LabSpec, ti
         why = "the file is empty" if not data.strip() else f"not a readable notebook ({detail})"
         return _invalid(record, lab, why)
     record["uses_reference"] = _reference_flags(nb, lab)
+    record["manual"] = manual_answers(nb, lab)
     cells, tampered = restore_locked_cells(nb, lab)
     record["notes"] += tampered
     jobs, where = [], {}
@@ -126,9 +127,6 @@ def score_cells(record: dict, run: RunResult, lab: LabSpec, where: dict[str, int
             cell = {"score": 0.0, "message": "not run: " + why_missing}
         elif not res.ok:
             cell = {"score": 0.0, "message": res.error or "error"}
-        elif lab.calls[gid] is None:  # TRANSITION ONLY (lab.legacy_checks): old rule, ran without error
-            lines = [ln.strip() for ln in res.output.splitlines() if ln.strip()]
-            cell = {"score": points, "message": " / ".join(lines[-3:]) if lines else "ran without error"}
         else:
             verdict = protocol.judge_cell(lab.sources[gid], res.records, run.salt)
             cell = {"score": points if verdict.ok else 0.0, "message": "\n".join(verdict.messages)}
