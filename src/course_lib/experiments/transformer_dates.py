@@ -48,11 +48,11 @@ class TransformerDatesConfig:
     (one seed each, cosine decay): 3e-3, 6e-3, 1e-2, 2e-2 with a warm-up of 50 (exact match 69.4, 92.4,
     97.2, 95.9 %), 1e-2 and 1.5e-2 with a warm-up of 100 (98.7, 98.6 %), 1e-2 with 150 (98.1 %); the
     RNN keeps chapter 6's 5e-3 (99.3 % with the cosine decay, 94.3 % without). At 1000 steps: the
-    Transformer 99.8 %, the RNN 99.4 %.
+    Transformer 99.8 %, the RNN 99.4 %; the small (live) setting, 600 steps on 6,000 pairs: 99.3 % and 98.2 %.
     """
 
     n: int = 6000
-    steps: int = 500
+    steps: int = 600
     batch_size: int = 64
     lr_decay: str = "cosine"
     # the attention RNN: chapter 6's attention_dates settings
@@ -62,7 +62,7 @@ class TransformerDatesConfig:
     score: str = "general"
     # the Transformer: sizes chosen for about the RNN's parameter count
     transformer_lr: float = 1e-2
-    warmup_steps: int = 50
+    warmup_steps: int = 60
     d_model: int = 32
     n_heads: int = 4
     n_enc_layers: int = 2
