@@ -354,6 +354,7 @@ class SideBySideConfig:
 
     seeds: tuple[int, ...] = (1337, 0, 1)
     nanogpt_dir: str | None = None
+    nanogpt_runs: int = 1  # nanoGPT runs after the first this many seeds (its seed is fixed: 1337)
     fast_attention: bool = False
     device: str | None = "cpu"
 
@@ -374,7 +375,7 @@ def gpt_vs_nanogpt(config: SideBySideConfig) -> dict:
                                                         "train_time_s", "tokens_per_s", "n_params", "samples")},
                      "val_step": r["history"]["val_step"], "val_loss": r["history"]["val_loss"],
                      "elapsed": r["history"]["elapsed"], "threads": torch.get_num_threads()})
-        if nanogpt_dir:
+        if nanogpt_dir and len(theirs) < config.nanogpt_runs:
             with tempfile.TemporaryDirectory() as out:
                 theirs.append({"after_seed": seed, **run_nanogpt(nanogpt_dir, out),
                                "threads_env": os.environ.get("OMP_NUM_THREADS")})
