@@ -348,41 +348,56 @@ def run_nanogpt(nanogpt_dir: str | Path, out_dir: str | Path, block_size: int = 
 
 @dataclass
 class SideBySideConfig:
-    """Our GPT at nanoGPT's CPU setting for several seeds, each followed by nanoGPT itself (when
-    ``nanogpt_dir`` or ``$NANOGPT_DIR`` is given), in one process on one machine, so that throughputs
-    compare."""
+    """Our GPT at nanoGPT's CPU setting for several seeds, and nanoGPT itself (when ``nanogpt_dir`` or
+    ``$NANOGPT_DIR`` is given), all on one machine in the same window of time so that throughputs
+    compare: one after the other (``parallel=False``) or all at once, one process each."""
 
     seeds: tuple[int, ...] = (1337, 0, 1)
     nanogpt_dir: str | None = None
-    nanogpt_runs: int = 1  # nanoGPT runs after the first this many seeds (its seed is fixed: 1337)
+    nanogpt_runs: int = 1  # nanoGPT's seed is fixed (1337): more runs only repeat its timing
+    parallel: bool = True
     fast_attention: bool = False
     device: str | None = "cpu"
 
 
-@experiment("gpt_vs_nanogpt", small=lambda: SideBySideConfig(seeds=(1337,)), full=SideBySideConfig)
-def gpt_vs_nanogpt(config: SideBySideConfig) -> dict:
-    """Our GPT (several seeds) and nanoGPT, interleaved on one machine: best val loss, whole-split loss, tokens/s."""
+def _our_run(seed: int, fast_attention: bool, device: str | None) -> dict:
+    r = run_gpt(CPUConfig(seed=seed, device=device, fast_attention=fast_attention, sample_chars=200))
+    keep = ("best_val_loss", "best_step", "val_loss_whole_split", "train_time_s", "tokens_per_s", "n_params", "samples")
+    return {"seed": seed, **{k: r[k] for k in keep}, "val_step": r["history"]["val_step"],
+            "val_loss": r["history"]["val_loss"], "elapsed": r["history"]["elapsed"],
+            "threads": torch.get_num_threads()}
+
+
+def _their_run(nanogpt_dir: str) -> dict:
     import os
     import tempfile
 
+    with tempfile.TemporaryDirectory() as out:
+        return {**run_nanogpt(nanogpt_dir, out), "threads_env": os.environ.get("OMP_NUM_THREADS")}
+
+
+@experiment("gpt_vs_nanogpt", small=lambda: SideBySideConfig(seeds=(1337,), parallel=False), full=SideBySideConfig)
+def gpt_vs_nanogpt(config: SideBySideConfig) -> dict:
+    """Our GPT (several seeds) and nanoGPT on one machine at once: best val loss, whole-split loss, tokens/s."""
+    import os
+
     nanogpt_dir = config.nanogpt_dir or os.environ.get("NANOGPT_DIR")
-    ours, theirs = [], []
-    for seed in config.seeds:
-        r = run_gpt(CPUConfig(seed=seed, device=config.device, fast_attention=config.fast_attention, sample_chars=200))
-        r.pop("model")
-        r.pop("vocab")
-        ours.append({"seed": seed, **{k: r[k] for k in ("best_val_loss", "best_step", "val_loss_whole_split",
-                                                        "train_time_s", "tokens_per_s", "n_params", "samples")},
-                     "val_step": r["history"]["val_step"], "val_loss": r["history"]["val_loss"],
-                     "elapsed": r["history"]["elapsed"], "threads": torch.get_num_threads()})
-        if nanogpt_dir and len(theirs) < config.nanogpt_runs:
-            with tempfile.TemporaryDirectory() as out:
-                theirs.append({"after_seed": seed, **run_nanogpt(nanogpt_dir, out),
-                               "threads_env": os.environ.get("OMP_NUM_THREADS")})
+    n_theirs = config.nanogpt_runs if nanogpt_dir else 0
+    if config.parallel:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(len(config.seeds) + n_theirs, mp_context=mp.get_context("spawn")) as pool:
+            futures = [pool.submit(_our_run, s, config.fast_attention, config.device) for s in config.seeds]
+            their_futures = [pool.submit(_their_run, nanogpt_dir) for _ in range(n_theirs)]
+            ours, theirs = [f.result() for f in futures], [f.result() for f in their_futures]
+    else:
+        ours = [_our_run(s, config.fast_attention, config.device) for s in config.seeds]
+        theirs = [_their_run(nanogpt_dir) for _ in range(n_theirs)]
     mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
     summary = {"mean_best_val_loss": mean([o["best_val_loss"] for o in ours]),
                "mean_val_loss_whole_split": mean([o["val_loss_whole_split"] for o in ours]),
-               "mean_tokens_per_s": mean([o["tokens_per_s"] for o in ours])}
+               "mean_tokens_per_s": mean([o["tokens_per_s"] for o in ours]), "concurrent_runs": config.parallel}
     if theirs:
         summary.update(nanogpt_best_val_loss=mean([t["best_val_loss"] for t in theirs]),
                        nanogpt_val_loss_whole_split=mean([t["val_loss_whole_split"] for t in theirs]),
