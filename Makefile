@@ -14,13 +14,14 @@ NB_THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # Quiet pip's notes about local wheel folders that may or may not exist on a machine.
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: help venv assets book test lint unit sync nbval book-build site-test bench lab release experiments clean
+.PHONY: help venv assets book test lint unit sync nbval book-build site-test dist wheel-test bench lab release experiments clean
 
 help:
 	@echo "make book     build the site into _build/html (creates .venv first)"
-	@echo "make test     every check: ruff, pytest, lab sync, nbval, book build, browser test"
+	@echo "make test     every check: ruff, pytest, lab sync, the wheel outside the clone, nbval, book build, browser test"
 	@echo "make lab      open JupyterLab on labs/"
 	@echo "make release  regenerate labs/ from solutions/"
+	@echo "make dist     build the course_lib sdist and wheel into dist/"
 	@echo "make bench    print timings (scratch vs torch, grader, GPT throughput)"
 	@echo "make clean    remove build outputs (keeps .venv; 'make distclean' removes it too)"
 
@@ -72,7 +73,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check src tests book solutions labs
 
 unit: $(STAMP)
-	$(NB_THREADS) $(PY) -m pytest -q -n 2 tests --ignore=tests/site
+	$(NB_THREADS) $(PY) -m pytest -q -n 2 tests --ignore=tests/site --ignore=tests/dist
 
 sync: $(STAMP)
 	$(PY) -m course_lib check-sync
@@ -95,8 +96,20 @@ site-test: $(STAMP)
 
 test: $(STAMP)
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory lint sync unit nbval book-build site-test; \
+	$(MAKE) --no-print-directory lint sync unit wheel-test nbval book-build site-test; \
 	echo "== make test: all checks passed in $$(( $$(date +%s) - start )) s"
+
+# The package students install (plain Jupyter, Colab): sdist + wheel, with the corpus and the
+# released labs inside. --no-isolation builds with the installed setuptools: no network.
+dist: $(STAMP)
+	@rm -rf dist
+	$(PY) -m build --no-isolation --outdir dist . > /dev/null
+	@ls dist
+
+# The wheel installed into a fresh environment outside the clone (reusing the installed torch etc.,
+# no network), then a full solution notebook and `course check` run from a temporary folder.
+wheel-test: dist
+	COURSE_WHEEL=$$(ls dist/course_lib-*.whl) $(NB_THREADS) $(PY) -m pytest -q tests/dist
 
 bench: $(STAMP)
 	$(PY) -m course_lib bench
@@ -111,7 +124,7 @@ experiments: $(STAMP)
 	$(PY) -m course_lib experiment --list
 
 clean:
-	rm -rf _build .pytest_cache .ruff_cache .hypothesis
+	rm -rf _build .pytest_cache .ruff_cache .hypothesis dist build src/course_lib.egg-info
 	find . -name __pycache__ -not -path "./.venv/*" -prune -exec rm -rf {} +
 
 distclean: clean

@@ -83,7 +83,7 @@ def test_load_corpus_unknown_name_lists_known_ones():
 
 
 def test_data_dir_env_points_at_another_copy(tmp_path, monkeypatch, root):
-    shutil.copy(root / "data" / "tinyshakespeare.txt", tmp_path)
+    shutil.copy(root / "src" / "course_lib" / "data" / "files" / "tinyshakespeare.txt", tmp_path)
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     assert load_corpus().startswith("First Citizen")
 

@@ -29,8 +29,8 @@ defines it. Sorted by where the term first appears in the course.
 
 <!-- Generated from glossary_terms.yml by `python tests/test_glossary.py --write`; edit that file. -->
 
-| 한국어 | English | defined in |
-|--------|---------|------------|
+| 한국어 | English | defined in | note |
+|--------|---------|------------|------|
 """
 
 
@@ -53,7 +53,8 @@ def load_terms() -> list[dict]:
 
 
 def render_glossary(terms: list[dict]) -> str:
-    rows = [f"| {t['ko']} | {t['en']} | {{ref}}`{t['label']}` |" for t in terms]
+    rows = [f"| {t['ko']} | {t['en']} | {{ref}}`{t['label']}` | {t.get('note', '')} |".replace("|  |", "| |")
+            for t in terms]
     return HEADER + "\n".join(rows) + "\n"
 
 
@@ -82,6 +83,14 @@ def test_glossary_has_each_term_once_with_both_languages():
     for must in ("recurrent neural network (RNN)", "vanishing gradient", "gate", "hidden state",
                  "attention", "query·key·value (QKV)"):
         assert must.lower() in english
+
+
+def test_glossary_has_the_notes_own_words_and_both_gru_forms():
+    by_ko = {t["ko"]: t for t in load_terms()}
+    for ko in ("스위치", "STM (단기 기억)", "LTM (장기 기억)", "게이트 게이트", "스펙트럼 반지름 (반경)"):
+        assert ko in by_ko, ko
+    update = by_ko["업데이트 게이트"]["note"]
+    assert "(1 - z_t)" in update.replace("−", "-") and "1 - z" in update.replace("−", "-")
 
 
 def test_the_label_finder_would_notice_a_missing_label():

@@ -1,10 +1,12 @@
-"""Command line: ``python -m course_lib {release,check-sync,grade,experiment,bench,nb-outputs,device}``."""
+"""Command line: ``python -m course_lib`` (or ``course``)
+``{check,release,check-sync,grade,experiment,bench,nb-outputs,device,lab-setup}``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from course_lib.grading.release import ReleaseError, check_sync, release_all
 
@@ -36,6 +38,23 @@ def _grade(args: argparse.Namespace) -> int:
     from course_lib.grading import grade
 
     return grade.main(args)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from course_lib import selfcheck
+
+    return selfcheck.main(args)
+
+
+def _lab_setup(args: argparse.Namespace) -> int:
+    from course_lib.labs import install_line, repository_from_config, set_install_line
+
+    url, branch = repository_from_config(args.config)
+    line = install_line(url, branch)
+    for path in sorted(args.solutions.glob("lab*.ipynb")):
+        if set_install_line(path, line):
+            print(f"{path}: {line}")
+    return _release(argparse.Namespace(solutions=args.solutions, labs=args.labs, names=None))
 
 
 def _experiment(args: argparse.Namespace) -> int:
@@ -81,8 +100,14 @@ def _nb_outputs(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m course_lib", description=__doc__)
+    parser = argparse.ArgumentParser(prog="course", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="run your lab like the autograder (public tests) and print the score")
+    from course_lib import selfcheck
+
+    selfcheck.add_arguments(p)
+    p.set_defaults(func=_check)
 
     p = sub.add_parser("release", help="generate labs/ from solutions/")
     p.add_argument("names", nargs="*", help="only these labs (e.g. lab00_warmup)")
@@ -114,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("nb-outputs", help="execute notebooks, keep only # NBVAL_CHECK_OUTPUT outputs")
     p.add_argument("paths", nargs="+")
     p.set_defaults(func=_nb_outputs)
+
+    p = sub.add_parser("lab-setup", help="write _config.yml's repository into each lab's install line, release")
+    p.add_argument("--config", type=Path, default=Path("_config.yml"))
+    p.add_argument("--solutions", type=Path, default=Path("solutions"))
+    p.add_argument("--labs", type=Path, default=Path("labs"))
+    p.set_defaults(func=_lab_setup)
 
     p = sub.add_parser("device", help="print the device course_lib will use")
     p.set_defaults(func=_device)

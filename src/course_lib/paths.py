@@ -1,4 +1,10 @@
-"""Where the repository's folders are, for code that reads shipped data or writes saved results."""
+"""Where a clone's folders are, for the tools that work on the repository itself.
+
+Only the repository's tooling uses it: the experiments that write saved results into
+``book/_static/results/``, the book's ``{result}`` role that reads them, the benchmarks, and the
+fallback to ``labs/`` for ``course check`` in a clone. Nothing a lab imports depends on it: the
+corpus and the released labs are package data (:mod:`course_lib.data.corpus`, :mod:`course_lib.labs`).
+"""
 
 from __future__ import annotations
 

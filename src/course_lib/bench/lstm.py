@@ -2,45 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
+from course_lib.experiments.lstm_step_time import BenchConfig, time_training_step
 from course_lib.lstm import LSTM
 
 __all__ = ["BenchConfig", "time_training_step", "bench"]
-
-
-@dataclass
-class BenchConfig:
-    batch_size: int = 64
-    T: int = 50
-    input_size: int = 128
-    hidden_size: int = 128
-    warmup: int = 3
-    repeats: int = 15
-    seed: int = 0
-
-
-def time_training_step(lstm: nn.Module, config: BenchConfig) -> float:
-    """Median seconds of one step: forward through ``lstm``, MSE of its output, backward, Adam step."""
-    torch.manual_seed(config.seed)
-    x = torch.randn(config.batch_size, config.T, config.input_size)  # (B, T, D)
-    y = torch.randn(config.batch_size, config.T, config.hidden_size)  # (B, T, H)
-    opt = torch.optim.Adam(lstm.parameters(), lr=1e-3)
-    times = []
-    for i in range(config.warmup + config.repeats):
-        t0 = time.perf_counter()
-        out, _ = lstm(x)
-        loss = nn.functional.mse_loss(out, y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if i >= config.warmup:
-            times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
 
 
 def bench(config: BenchConfig | None = None) -> list[str]:

@@ -37,3 +37,217 @@ def adding_orders_below_baseline() -> float:
     res = load("adding")["results"]
     best = min(run["val_loss"][-1] for run in res["runs"].values())
     return math.log10(res["baseline_mse"] / best)
+
+
+# chapters 0-3 ---------------------------------------------------------------------------------
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+class Sci(float):
+    """A float whose ``e`` format reads as prose: ``format(Sci(2.5e-13), ".1e")`` is ``2.5 × 10⁻¹³``
+    (other format specs behave as for a float)."""
+
+    def __format__(self, spec: str) -> str:
+        if not spec.endswith("e"):
+            return format(float(self), spec)
+        mantissa, _, exponent = format(float(self), spec).partition("e")
+        power = int(exponent)
+        return mantissa if power == 0 else f"{mantissa} × 10{str(power).translate(_SUPERSCRIPT)}"
+
+
+_RADII = {"09": "0.9", "10": "1.0", "11": "1.1"}
+
+
+def _register(name: str, func: Callable[[], Any], doc: str) -> None:
+    func.__name__ = name
+    func.__doc__ = doc
+    fact(func)
+
+
+def _gradient_norm_facts() -> None:
+    """``gradnorm_end_<act>_<r>`` (the norm at the largest distance) and ``gradnorm_ratio_<act>_<r>``
+    (that norm over the norm at the loss), for act in linear/tanh and r in 09/10/11; keys of the file
+    contain dots, which a dotted path cannot name."""
+    for act in ("linear", "tanh"):
+        for short, radius in _RADII.items():
+            _register(f"gradnorm_end_{act}_{short}",
+                      lambda a=act, r=radius: Sci(load("gradient_norms")["results"]["curves"][a][r][-1]),
+                      f"||dL/dh_t|| at the largest distance, {act} RNN, rho = {radius}.")
+            _register(f"gradnorm_ratio_{act}_{short}",
+                      lambda a=act, r=radius: Sci(load("gradient_norms")["results"]["ratio_last_to_first"][a][r]),
+                      f"||dL/dh_1|| / ||dL/dh_T||, {act} RNN, rho = {radius}.")
+
+
+_gradient_norm_facts()
+
+
+@fact
+def gradnorm_start() -> float:
+    """||dL/dh_T|| at the loss (distance 0): the same for every curve (same seeds and readout)."""
+    return load("gradient_norms")["results"]["curves"]["tanh"]["1.0"][0]
+
+
+@fact
+def gradnorm_max_distance() -> int:
+    """The largest distance T - t drawn in the gradient-norm figure."""
+    return len(load("gradient_norms")["results"]["curves"]["tanh"]["1.0"]) - 1
+
+
+_FLOW = {"rnn": "RNN (tanh)", "b0": "LSTM, forget bias 0", "b1": "LSTM, forget bias 1", "b3": "LSTM, forget bias 3"}
+
+
+def _flow_curve(key: str) -> list[float]:
+    """Jacobian norm of one gradient-flow curve by distance 0, 1, ... (the file stores it from the far end)."""
+    res = load("gradient_flow")["results"]
+    by_distance = dict(zip(res["distance"], res["norms"][_FLOW[key]], strict=True))
+    return [by_distance[d] for d in sorted(by_distance)]
+
+
+def _gradient_flow_facts() -> None:
+    """``flow_at50_<k>`` (norm at the saved distance, 50) and ``flow_decades_per_step_<k>`` (mean
+    log10 decay per step over that distance) for k in rnn/b0/b1/b3."""
+    import math
+
+    for key, name in _FLOW.items():
+        _register(f"flow_at50_{key}", lambda n=name: Sci(load("gradient_flow")["results"]["norm_at_distance"][n]),
+                  f"Jacobian norm at the saved distance for {name}.")
+
+        def decades(k=key):
+            d = load("gradient_flow")["results"]["norm_at_distance"]["distance"]
+            curve = _flow_curve(k)
+            return math.log10(curve[0] / curve[d]) / d
+
+        _register(f"flow_decades_per_step_{key}", decades, f"log10 decay per step over the first steps, {name}.")
+
+
+_gradient_flow_facts()
+
+
+@fact
+def flow_log10_mean_f0() -> float:
+    """log10 of the mean forget gate with forget bias 0 (what a decay by the mean gate would give)."""
+    import math
+
+    return math.log10(load("gradient_flow")["results"]["mean_forget_gate"]["0"])
+
+
+@fact
+def flow_log10_mean_f1() -> float:
+    """log10 of the mean forget gate with forget bias 1."""
+    import math
+
+    return math.log10(load("gradient_flow")["results"]["mean_forget_gate"]["1"])
+
+
+@fact
+def flow_b3_min() -> float:
+    """The smallest Jacobian norm of the forget-bias-3 curve."""
+    return min(_flow_curve("b3"))
+
+
+@fact
+def flow_b3_min_distance() -> int:
+    """The distance at which the forget-bias-3 curve is smallest."""
+    curve = _flow_curve("b3")
+    return curve.index(min(curve))
+
+
+@fact
+def flow_b3_drop() -> float:
+    """How far the forget-bias-3 curve falls below its value at distance 0, as a fraction."""
+    curve = _flow_curve("b3")
+    return 1 - min(curve) / curve[0]
+
+
+@fact
+def flow_b3_at100() -> float:
+    """The forget-bias-3 norm at distance 100."""
+    return _flow_curve("b3")[100]
+
+
+@fact
+def flow_b3_far() -> float:
+    """The forget-bias-3 norm at the largest distance."""
+    return _flow_curve("b3")[-1]
+
+
+@fact
+def flow_far_distance() -> int:
+    """The largest distance of the gradient-flow curves."""
+    return len(_flow_curve("b3")) - 1
+
+
+@fact
+def flow_identity_norm() -> float:
+    """||I||_F = sqrt(H) at distance 0."""
+    return _flow_curve("b3")[0]
+
+
+def _first_speech_line() -> slice:
+    """Characters of the first line of speech in the saved passage (after the first name line)."""
+    passage = load("lstm_gates")["results"]["passage"]
+    name_end = passage.index(":\n") + 2
+    return slice(name_end, passage.index("\n", name_end))
+
+
+def _first_name_line() -> slice:
+    passage = load("lstm_gates")["results"]["passage"]
+    name_end = passage.index(":\n") + 1
+    return slice(passage.rindex("\n", 0, name_end) + 1, name_end)
+
+
+def _unit_series(gate: str, k: int) -> list[float]:
+    """Gate (or cell state) ``gate`` of the k-th saved unit along the passage."""
+    return [row[k] for row in load("lstm_gates")["results"]["gates"][gate]]
+
+
+def _lstm_gates_facts() -> None:
+    """Per saved unit k = 0..3 (the units of the figure): mean forget gate over the first speech
+    line, over the first name line and over the passage; cell state at the end of the first
+    speech line, its mean change per character along that line, its minimum, maximum and final value."""
+    for k in range(4):
+        _register(f"gates_f_speech_{k}",
+                  lambda k=k: _mean(_unit_series("f", k)[_first_speech_line()]),
+                  f"Mean forget gate of saved unit {k} over the first line of speech.")
+        _register(f"gates_f_name_{k}", lambda k=k: _mean(_unit_series("f", k)[_first_name_line()]),
+                  f"Mean forget gate of saved unit {k} over the first name line.")
+        _register(f"gates_f_mean_{k}", lambda k=k: _mean(_unit_series("f", k)),
+                  f"Mean forget gate of saved unit {k} over the passage.")
+        _register(f"gates_c_speech_end_{k}", lambda k=k: _unit_series("c", k)[_first_speech_line().stop - 1],
+                  f"Cell state of saved unit {k} at the end of the first line of speech.")
+
+        def slope(k=k):
+            s = _first_speech_line()
+            c = _unit_series("c", k)
+            return (c[s.stop - 1] - c[s.start - 1]) / (s.stop - s.start)
+
+        _register(f"gates_c_slope_{k}", slope, f"Mean change per character of unit {k}'s cell state on that line.")
+        _register(f"gates_c_min_{k}", lambda k=k: min(_unit_series("c", k)), f"Minimum cell state of unit {k}.")
+        _register(f"gates_c_max_{k}", lambda k=k: max(_unit_series("c", k)), f"Maximum cell state of unit {k}.")
+        _register(f"gates_c_final_{k}", lambda k=k: _unit_series("c", k)[-1], f"Final cell state of unit {k}.")
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+_lstm_gates_facts()
+
+
+@fact
+def gates_passage_length() -> int:
+    """Characters in the saved passage."""
+    return len(load("lstm_gates")["results"]["passage"])
+
+
+def _step_time_facts() -> None:
+    """``lstm_<what>_<min|max>`` over the rounds of ``lstm_step_time``: what in scratch_ms, torch_ms, ratios."""
+    for key, short in (("scratch_ms", "scratch_ms"), ("torch_ms", "torch_ms"), ("ratios", "ratio")):
+        _register(f"lstm_{short}_min", lambda k=key: min(load("lstm_step_time")["results"][k]),
+                  f"Smallest {key} over the rounds of the LSTM step timing.")
+        _register(f"lstm_{short}_max", lambda k=key: max(load("lstm_step_time")["results"][k]),
+                  f"Largest {key} over the rounds of the LSTM step timing.")
+
+
+_step_time_facts()

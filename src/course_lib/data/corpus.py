@@ -1,4 +1,8 @@
-"""Corpora shipped in the repository's ``data/`` folder, verified by size and SHA-256."""
+"""Corpora shipped inside the package (``course_lib/data/files/``), verified by size and SHA-256.
+
+They travel as package data, so ``load_corpus`` works the same from a clone, from an installed
+wheel and from any working folder (Colab, a plain Jupyter).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_lib.errors import ChecksumError, DataFileError
-from course_lib.paths import repo_path
 
 __all__ = ["CorpusInfo", "CORPORA", "DATA_ENV", "data_dir", "load_corpus", "split_text"]
 
 #: Environment variable naming another folder that holds the corpora.
 DATA_ENV = "COURSE_DATA_DIR"
+#: The package folder that holds the shipped corpora (package data, see pyproject.toml).
+PACKAGE_DATA = Path(__file__).resolve().with_name("files")
 
 
 @dataclass(frozen=True)
@@ -29,14 +34,15 @@ CORPORA: dict[str, CorpusInfo] = {
         filename="tinyshakespeare.txt",
         n_bytes=1_115_394,
         sha256="86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
-        source="Karpathy's char-rnn 'tiny Shakespeare' (public domain plays), see data/README.md",
+        source="Karpathy's char-rnn 'tiny Shakespeare' (public domain plays), see data/README.md in the repository",
     ),
 }
 
 
 def data_dir() -> Path:
-    """The folder holding the corpora: ``$COURSE_DATA_DIR`` if set, else the repository's ``data/``."""
-    return repo_path(DATA_ENV, "data")
+    """The folder holding the corpora: ``$COURSE_DATA_DIR`` if set, else the package's ``data/files/``."""
+    override = os.environ.get(DATA_ENV)
+    return Path(override) if override else PACKAGE_DATA
 
 
 def load_corpus(name: str = "tinyshakespeare", root: str | os.PathLike | None = None) -> str:
@@ -53,8 +59,8 @@ def load_corpus(name: str = "tinyshakespeare", root: str | os.PathLike | None = 
     path = Path(root) / info.filename if root is not None else data_dir() / info.filename
     if not path.is_file():
         raise DataFileError(
-            f"corpus {name!r} not found at {path}. It ships with the course in data/{info.filename}; "
-            f"run from a clone of the repository or set ${DATA_ENV} to the folder that holds it."
+            f"corpus {name!r} not found at {path}. It ships inside course_lib (course_lib/data/files/"
+            f"{info.filename}); reinstall the package, or set ${DATA_ENV} to a folder that holds it."
         )
     raw = path.read_bytes()
     if len(raw) != info.n_bytes:

@@ -10,14 +10,16 @@ every character of a validation passage.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
 from course_lib.experiments.char_lm import CharLMConfig, build_model, train_char_lm
 from course_lib.experiments.registry import experiment
+from course_lib.experiments.results import load_results, results_dir
 from course_lib.plotting.gates import plot_gate_activations
 
-__all__ = ["GatesConfig", "SmallGatesConfig", "char_lm_config", "run"]
+__all__ = ["GatesConfig", "SmallGatesConfig", "char_lm_config", "run", "figure", "redraw"]
 
 
 @dataclass
@@ -76,5 +78,23 @@ def run(config: GatesConfig) -> dict:
         "gates": {k: v[0][:, units].tolist() for k, v in gates.items()},  # (T, 6): the units below only
         "mean_gate": {k: float(v.mean()) for k, v in gates.items() if k in ("i", "f", "o")},
     }
-    results["figure"] = plot_gate_activations(passage, results["gates"], [0, 1, 2, 3], unit_labels=units[:4])
+    results["figure"] = figure(results)
     return results
+
+
+def figure(results: dict):
+    """The chapter's figure from a run's results: gates of the first four saved units as heat maps,
+    their cell states as lines."""
+    return plot_gate_activations(results["passage"], results["gates"], [0, 1, 2, 3],
+                                 unit_labels=results["units"][:4])
+
+
+def redraw(name: str = "lstm_gates") -> Path:
+    """Redraw ``<name>.png`` from the saved ``<name>.json`` (no training); returns the PNG's path."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(load_results(name)["results"])
+    path = results_dir() / f"{name}.png"
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return path

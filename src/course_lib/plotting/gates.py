@@ -57,7 +57,9 @@ def plot_lstm_step(values: dict, step: str, ax=None):
 
 def plot_gate_activations(text: str, gates: dict, units: list[int], names: tuple[str, ...] = ("i", "f", "o", "c"),
                           max_chars: int = 80, unit_labels: list[int] | None = None):
-    """Heat maps of gate values over the characters of ``text``: one panel per gate, one row per unit.
+    """Gate values over the characters of ``text``: one panel per gate, one row per unit (heat maps,
+    0 dark to 1 yellow), and the cell state ``c`` (or any unbounded state) as one line per unit, so
+    that values far beyond +-1, such as counters, stay readable.
 
     Args:
         gates: name -> array (T, H) for one sequence (``LSTM(..., return_gates=True)`` gives (B, T, H)).
@@ -67,15 +69,26 @@ def plot_gate_activations(text: str, gates: dict, units: list[int], names: tuple
     import matplotlib.pyplot as plt
 
     T = min(len(text), max_chars)
-    fig, axes = plt.subplots(len(names), 1, figsize=(0.14 * T + 1.5, 0.45 * len(units) * len(names) + 0.8),
-                             sharex=True)
+    labels = unit_labels or units
+    heights = [2.2 if name not in ("i", "f", "o", "r", "z") else 0.45 * len(units) for name in names]
+    fig, axes = plt.subplots(len(names), 1, figsize=(0.14 * T + 1.5, sum(heights) + 0.8), sharex=True,
+                             gridspec_kw={"height_ratios": heights})
     for ax, name in zip(np.atleast_1d(axes), names, strict=True):
         values = np.asarray(gates[name])[:T, units].T  # (units, T)
-        lo, hi = (0, 1) if name in ("i", "f", "o", "r", "z") else (-1, 1)
-        ax.imshow(values, cmap="viridis" if lo == 0 else "coolwarm", vmin=lo, vmax=hi, aspect="auto")
-        ax.set_yticks(range(len(units)), [f"{name}[{u}]" for u in (unit_labels or units)], fontsize=7)
+        if name in ("i", "f", "o", "r", "z"):  # gates in (0, 1): heat map
+            ax.imshow(values, cmap="viridis", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+            ax.set_yticks(range(len(units)), [f"{name}[{u}]" for u in labels], fontsize=7)
+        else:  # unbounded (the cell state): lines
+            for k, u in enumerate(labels):
+                ax.plot(np.arange(T), values[k], color=f"C{k}", lw=1.4, label=f"{name}[{u}]")
+            ax.axhline(0, color="gray", lw=0.6)
+            ax.set_ylabel(f"${name}_t$", fontsize=8)
+            ax.tick_params(axis="y", labelsize=7)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7, ncol=len(units), loc="best")
     last = np.atleast_1d(axes)[-1]
     last.set_xticks(range(T), [repr(ch)[1:-1] if ch != " " else "␣" for ch in text[:T]], fontsize=7)
+    last.set_xlim(-0.5, T - 0.5)
     fig.tight_layout()
     return fig
 

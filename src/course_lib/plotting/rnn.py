@@ -43,7 +43,7 @@ def _arrow(ax, a, b, label="", color="k", rad=0.0, offset=(0.0, 0.0), **kw):
 
 def plot_unrolled_graph(T: int = 4, with_loss: bool = True) -> Figure:
     r"""Folded RNN (left, with its self-loop) = unfolded graph over T steps (right), the same
-    :math:`W_{xh}, W_{hh}, W_{hy}` at every step."""
+    :math:`W_{xh}, W_{hh}, W_{hy}` at every step; :math:`o_t` are the logits, :math:`L_t` the losses."""
     if T < 1:
         raise ValueError(f"T must be >= 1, got {T}")
     fig, ax = plt.subplots(figsize=(2.2 + 1.6 * T, 3.6 if with_loss else 3.0))
@@ -51,7 +51,7 @@ def plot_unrolled_graph(T: int = 4, with_loss: bool = True) -> Figure:
     # folded
     _node(ax, 0, rows["x"], "$x$", "x")
     _node(ax, 0, rows["h"], "$h$", "h")
-    _node(ax, 0, rows["y"], "$y$", "y")
+    _node(ax, 0, rows["y"], "$o$", "y")
     _arrow(ax, (0, rows["x"]), (0, rows["h"]), "$W_{xh}$", offset=(0.3, 0))
     _arrow(ax, (0, rows["h"]), (0, rows["y"]), "$W_{hy}$", offset=(0.3, 0))
     ax.add_patch(FancyArrowPatch((-0.3, rows["h"] + 0.15), (-0.3, rows["h"] - 0.15), arrowstyle="-|>",
@@ -65,7 +65,7 @@ def plot_unrolled_graph(T: int = 4, with_loss: bool = True) -> Figure:
         cx = x0 + 1.5 * t - 0.7
         _node(ax, cx, rows["x"], f"$x_{t}$", "x")
         _node(ax, cx, rows["h"], f"$h_{t}$", "h")
-        _node(ax, cx, rows["y"], f"$y_{t}$", "y")
+        _node(ax, cx, rows["y"], f"$o_{t}$", "y")
         _arrow(ax, (cx, rows["x"]), (cx, rows["h"]), "$W_{xh}$", offset=(0.32, 0))
         _arrow(ax, (cx, rows["h"]), (cx, rows["y"]), "$W_{hy}$", offset=(0.32, 0))
         prev = x0 - 0.2 if t == 1 else cx - 1.5
@@ -88,7 +88,7 @@ def _pattern(ax, title, n_steps, inputs, outputs, h_edges=True, y_to_h=False, fi
             _arrow(ax, (t, 0), (t, 1))
         _node(ax, t, 1, "$h$", "h", w=0.5, h=0.4)
         if t in outputs:
-            _node(ax, t, 2, "$y$", "y", w=0.5, h=0.4)
+            _node(ax, t, 2, "$o$", "y", w=0.5, h=0.4)
             _arrow(ax, (t, 1), (t, 2))
         if t > 0 and h_edges:
             _arrow(ax, (t - 1, 1), (t, 1), color="C3")
