@@ -251,3 +251,99 @@ def _step_time_facts() -> None:
 
 
 _step_time_facts()
+# chapter 7
+
+
+@fact
+def dates_transformer_gain_points() -> float:
+    """Exact-match gain (percentage points) of the fixed Transformer over the same model with N(0, 1) embeddings."""
+    m = load("transformer_dates")["results"]["models"]
+    return 100 * (m["transformer"]["exact_match"] - m["transformer_n01"]["exact_match"])
+
+
+def _longest_held(model: str, threshold: float = 0.9) -> int:
+    """The longest T up to which (every length from the shortest) ``model``'s accuracy stays >= threshold; 0 if none."""
+    longest = 0
+    for run in load("long_context")["results"]["models"][model]:
+        if run["accuracy"] < threshold:
+            break
+        longest = run["T"]
+    return longest
+
+
+@fact
+def long_context_rnn_longest() -> int:
+    """Longest length the RNN recalls with >= 90 % accuracy (0: not even the shortest)."""
+    return _longest_held("rnn")
+
+
+@fact
+def long_context_lstm_longest() -> int:
+    """Longest length the LSTM recalls with >= 90 % accuracy (0: not even the shortest)."""
+    return _longest_held("lstm")
+
+
+@fact
+def long_context_transformer_longest() -> int:
+    """Longest length the Transformer recalls with >= 90 % accuracy."""
+    return _longest_held("transformer")
+
+
+def _step_time_growth(model: str) -> float:
+    runs = load("long_context")["results"]["models"][model]
+    return runs[-1]["step_time_s"] / runs[0]["step_time_s"]
+
+
+@fact
+def long_context_rnn_time_growth() -> float:
+    """How many times longer an RNN training step is at the longest length than at the shortest."""
+    return _step_time_growth("rnn")
+
+
+@fact
+def long_context_transformer_time_growth() -> float:
+    """How many times longer a Transformer training step is at the longest length than at the shortest."""
+    return _step_time_growth("transformer")
+
+
+@fact
+def long_context_length_growth() -> int:
+    """Longest over shortest length of the long-context run."""
+    lengths = load("long_context")["results"]["lengths"]
+    return lengths[-1] // lengths[0]
+
+
+@fact
+def gpt_seeds() -> int:
+    """How many seeds of our GPT ran beside nanoGPT."""
+    return len(load("gpt_vs_nanogpt")["results"]["ours"])
+
+
+@fact
+def gpt_mean_vs_nanogpt() -> str:
+    """'below' or 'above': our GPT's mean best validation loss against nanoGPT's reference 1.8857."""
+    ours = load("gpt_vs_nanogpt")["results"]["summary"]["mean_best_val_loss"]
+    return "at or below" if ours <= load("references")["runs"]["nanogpt_cpu"]["best_val_loss"] else "above"
+
+
+@fact
+def gpt_time_at_nanogpt_speed() -> float:
+    """Our GPT's training time scaled to the machine where nanoGPT took its reference time (88 s):
+    reference time x nanoGPT's tokens/s / ours, both measured in the same window."""
+    s = load("gpt_vs_nanogpt")["results"]["summary"]
+    return load("references")["runs"]["nanogpt_cpu"]["time_s"] * s["nanogpt_tokens_per_s"] / s["mean_tokens_per_s"]
+
+
+@fact
+def gpt_params_over_rnn() -> float:
+    """Parameters of the 4x128 GPT over those of chapter 2's vanilla RNN."""
+    ours = load("gpt_vs_nanogpt")["results"]["ours"][0]["n_params"]
+    return ours / load("lm_protocol")["results"]["runs"]["rnn"]["parameters"]
+
+
+@fact
+def lm_best_whole_split_model() -> str:
+    """The course's model with the lowest whole-split validation loss at nanoGPT's CPU setting."""
+    from course_lib.experiments.lm_table import best_row, lm_rows
+
+    return best_row(lm_rows(), key="val_loss_whole_split")["model"].replace("course_lib ", "")
