@@ -251,6 +251,8 @@ def _step_time_facts() -> None:
 
 
 _step_time_facts()
+
+
 # chapter 7
 
 
