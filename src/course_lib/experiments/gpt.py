@@ -403,4 +403,8 @@ def gpt_vs_nanogpt(config: SideBySideConfig) -> dict:
                        nanogpt_val_loss_whole_split=mean([t["val_loss_whole_split"] for t in theirs]),
                        nanogpt_tokens_per_s=mean([t["tokens_per_s"] for t in theirs]))
         summary["tokens_per_s_ratio"] = summary["mean_tokens_per_s"] / summary["nanogpt_tokens_per_s"]
-    return {"ours": ours, "nanogpt": theirs, "summary": summary}
+    from course_lib.plotting.transformer import plot_gpt_vs_nanogpt
+
+    out = {"ours": ours, "nanogpt": theirs, "summary": summary}
+    out["figure"] = plot_gpt_vs_nanogpt(out, reference("nanogpt_cpu")["best_val_loss"])
+    return out

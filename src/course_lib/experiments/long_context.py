@@ -133,12 +133,13 @@ class LongContextConfig:
     n_layers: int = 2
     d_ff: int = 64
     models: tuple[str, ...] = MODELS
+    parallel: bool = False  # one process per model, all at once (their step times then share the machine)
     seed: int = 0
     device: str | None = None
 
 
 def _full() -> LongContextConfig:
-    return LongContextConfig(lengths=(16, 32, 64, 128, 256, 512), steps=300, test_size=512)
+    return LongContextConfig(lengths=(16, 32, 64, 128, 256), steps=300, test_size=512, parallel=True)
 
 
 def make_model(name: str, config: LongContextConfig) -> nn.Module:
@@ -188,6 +189,13 @@ def _train_one(model: nn.Module, T: int, config: LongContextConfig, device: torc
             "train_time_s": sum(step_times), "final_loss": sum(losses[-20:]) / len(losses[-20:])}
 
 
+def _train_lengths(name: str, config: LongContextConfig, device: str) -> list[dict]:
+    if config.parallel:
+        torch.set_num_threads(1)
+    return [{"T": T, **_train_one(make_model(name, config), T, config, torch.device(device))}
+            for T in config.lengths]
+
+
 @experiment("long_context", small=LongContextConfig, full=_full)
 def run(config: LongContextConfig) -> dict:
     """Marked recall at growing lengths: accuracy and time per step of an RNN, an LSTM and a Transformer."""
@@ -196,7 +204,14 @@ def run(config: LongContextConfig) -> dict:
                  "batch_size": config.batch_size, "parameters": {}, "models": {}}
     for name in config.models:
         out["parameters"][name] = count_parameters(make_model(name, config))
-        out["models"][name] = [{"T": T, **_train_one(make_model(name, config), T, config, device)}
-                               for T in config.lengths]
+    if config.parallel:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(len(config.models), mp_context=mp.get_context("spawn")) as pool:
+            futures = {name: pool.submit(_train_lengths, name, config, str(device)) for name in config.models}
+            out["models"] = {name: f.result() for name, f in futures.items()}
+    else:
+        out["models"] = {name: _train_lengths(name, config, str(device)) for name in config.models}
     out["figure"] = plot_long_context(out)
     return out

@@ -12,7 +12,8 @@ import torch
 from course_lib.transformer import sinusoidal_positional_encoding
 
 __all__ = ["dot_product_variance", "plot_attention_heads", "plot_dot_product_variance", "plot_positional_encoding",
-           "plot_val_loss_vs_time", "plot_long_context"]
+           "plot_val_loss_vs_time", "plot_long_context",
+           "plot_gpt_vs_nanogpt"]
 
 
 def plot_positional_encoding(T: int = 100, d_model: int = 64, dims: Sequence[int] = (0, 1, 6, 7, 30)):
@@ -135,3 +136,23 @@ def plot_long_context(results: dict, axes=None):
     fig = axes[0].figure
     fig.tight_layout()
     return fig
+
+
+def plot_gpt_vs_nanogpt(results: dict, reference: float | None = None, ax=None):
+    """Validation loss (nanoGPT's 20-batch estimate) against step, one line per seed of our GPT and
+    one for nanoGPT run beside them (``results`` of the ``gpt_vs_nanogpt`` experiment); ``reference``
+    as a dashed line."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.8))
+    for o in results["ours"]:
+        ax.plot(o["val_step"], o["val_loss"], "o-", ms=3, label=f"course_lib GPT, seed {o['seed']}")
+    for t in results["nanogpt"][:1]:
+        ax.plot(t["val_step"], t["val_loss"], "s--", ms=3, color="k", label="nanoGPT, run beside it")
+    if reference is not None:
+        ax.axhline(reference, color="gray", ls=":", label=f"nanoGPT reference {reference}")
+    ax.set_ylim(1.7, 2.8)
+    ax.set_xlabel("step")
+    ax.set_ylabel("validation loss (nats/char, 20 batches)")
+    ax.legend(fontsize=8)
+    ax.figure.tight_layout()
+    return ax.figure
