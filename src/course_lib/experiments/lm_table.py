@@ -43,6 +43,7 @@ class LMProtocolConfig:
     eval_every: int = 250
     eval_batches: int = 20
     corpus_chars: int | None = None
+    parallel: bool = False  # one process per cell, all at once
     seed: int = 0
     device: str | None = "cpu"
 
@@ -51,28 +52,41 @@ def _small() -> LMProtocolConfig:
     return LMProtocolConfig(cells=("rnn",), iters=60, eval_every=30, eval_batches=2, corpus_chars=50_000)
 
 
-@experiment("lm_protocol", small=_small, full=LMProtocolConfig)
+@experiment("lm_protocol", small=_small, full=lambda: LMProtocolConfig(parallel=True))
 def run_protocol(config: LMProtocolConfig) -> dict:
     """Chapters 2-4's RNN, LSTM and GRU language models scored with nanoGPT's protocol and on the whole val split."""
+    if config.parallel:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(len(config.cells), mp_context=mp.get_context("spawn")) as pool:
+            futures = {cell: pool.submit(_protocol_run, cell, config) for cell in config.cells}
+            return {"runs": {cell: f.result() for cell, f in futures.items()}}
+    return {"runs": {cell: _protocol_run(cell, config) for cell in config.cells}}
+
+
+def _protocol_run(cell: str, config: LMProtocolConfig) -> dict:
+    """Train one cell at its chapter's setting and score it (run in a worker process when parallel)."""
+    import torch
+
     from course_lib.experiments.char_lm import CharLMConfig, train_char_lm
     from course_lib.experiments.gpt import split_loss
     from course_lib.utils import count_parameters
 
-    runs = {}
-    for cell in config.cells:
-        cfg = CharLMConfig(cell=cell, iters=config.iters, eval_every=config.eval_every,
-                           eval_batches=config.eval_batches, corpus_chars=config.corpus_chars, seed=config.seed,
-                           device=config.device)
-        model, _, history, (_, val) = train_char_lm(cfg)
-        tokens = cfg.iters * cfg.batch_size * cfg.block
-        runs[cell] = {"parameters": count_parameters(model), "best_val_loss": history.best_val_loss,
-                      "best_step": history.best_step,
-                      "val_loss_whole_split": split_loss(model, val.to(next(model.parameters()).device), cfg.block),
-                      "train_time_s": history.train_time, "tokens_per_s": tokens / history.train_time,
-                      "val_step": history.val_step, "val_loss": history.val_loss, "elapsed": history.elapsed,
-                      "setting": {"embed_dim": cfg.embed_dim, "hidden_size": cfg.hidden_size, "lr": cfg.lr,
-                                  "block": cfg.block, "batch_size": cfg.batch_size}}
-    return {"runs": runs}
+    if config.parallel:
+        torch.set_num_threads(1)
+    cfg = CharLMConfig(cell=cell, iters=config.iters, eval_every=config.eval_every,
+                       eval_batches=config.eval_batches, corpus_chars=config.corpus_chars, seed=config.seed,
+                       device=config.device)
+    model, _, history, (_, val) = train_char_lm(cfg)
+    tokens = cfg.iters * cfg.batch_size * cfg.block  # training tokens
+    return {"parameters": count_parameters(model), "best_val_loss": history.best_val_loss,
+            "best_step": history.best_step,
+            "val_loss_whole_split": split_loss(model, val.to(next(model.parameters()).device), cfg.block),
+            "train_time_s": history.train_time, "tokens_per_s": tokens / history.train_time,
+            "val_step": history.val_step, "val_loss": history.val_loss, "elapsed": history.elapsed,
+            "setting": {"embed_dim": cfg.embed_dim, "hidden_size": cfg.hidden_size, "lr": cfg.lr,
+                        "block": cfg.block, "batch_size": cfg.batch_size}}
 
 
 def lm_rows(directory: str | Path | None = None, references: bool = True) -> list[dict]:

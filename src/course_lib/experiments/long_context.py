@@ -139,7 +139,7 @@ class LongContextConfig:
 
 
 def _full() -> LongContextConfig:
-    return LongContextConfig(lengths=(16, 32, 64, 128, 256), steps=300, test_size=512, parallel=True)
+    return LongContextConfig(lengths=(16, 32, 64, 128), steps=250, test_size=512, parallel=True)
 
 
 def make_model(name: str, config: LongContextConfig) -> nn.Module:
