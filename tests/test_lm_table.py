@@ -63,3 +63,14 @@ def test_lm_protocol_scores_a_recurrent_model_on_20_batches_and_the_whole_split(
     r = out["runs"]["rnn"]
     assert r["val_step"] == [0, 30, 59] and r["parameters"] > 0
     assert 1.0 < r["val_loss_whole_split"] < 4.5 and r["tokens_per_s"] > 0
+
+
+def test_lm_rows_fall_back_to_the_single_seed_gpt_runs(tmp_path):
+    hist = {"elapsed": [0.1, 9.0], "val_loss": [4.2, 1.95]}
+    for name, seed in (("gpt_shakespeare_small", 1337), ("gpt_shakespeare_small_seed0", 0)):
+        (tmp_path / f"{name}.json").write_text(json.dumps({
+            "name": name, "config": {"n_layer": 4, "n_embd": 128, "seed": seed}, "provenance": PROV,
+            "results": {"n_params": 1234, "best_val_loss": 1.9 + seed / 1e4, "train_time_s": 9.0, "history": hist}}))
+    rows = lm_rows(tmp_path)
+    assert [r["model"] for r in rows] == ["course_lib GPT 4×128, seed 1337", "course_lib GPT 4×128, seed 0"]
+    assert rows[0]["val_loss_whole_split"] is None and "—" in lm_table(rows)

@@ -5,7 +5,8 @@ characters, batch 12, 2000 steps; every 250 steps the mean loss of 20 random val
 (the "best validation loss" is the best of those), and at the end the loss on the **whole**
 validation split (:func:`course_lib.experiments.gpt.split_loss`), the stable figure.
 
-* the GPT: ``gpt_vs_nanogpt.json`` (several seeds, and nanoGPT itself run beside them);
+* the GPT: ``gpt_vs_nanogpt.json`` (several seeds, and nanoGPT itself run beside them), or, until
+  that has been run, the single-seed runs ``gpt_shakespeare_small*.json`` of the same setting;
 * the RNN, LSTM and GRU of chapters 2-4 at their chapters' settings (one layer of 128 units,
   embedding 128, AdamW lr 2e-3): ``lm_protocol.json``, written by the ``lm_protocol`` experiment;
 * the measured references: ``references.json``.
@@ -121,6 +122,16 @@ def lm_rows(directory: str | Path | None = None, references: bool = True) -> lis
                          "train_time_s": o["train_time_s"], "tokens_per_s": o["tokens_per_s"], "where": where,
                          "reference": False, "file": "gpt_vs_nanogpt.json", "elapsed": o["elapsed"],
                          "val_loss": o["val_loss"]})
+    else:  # single-seed runs of the GPT at the same setting (nanoGPT's 20-batch estimate only)
+        for path in sorted(directory.glob("gpt_shakespeare_small*.json")):
+            saved = load_results(path.stem, directory)
+            r, c = saved["results"], saved["config"]
+            rows.append({"model": f"course_lib GPT {c['n_layer']}×{c['n_embd']}, seed {c['seed']}",
+                         "parameters": r["n_params"], "best_val_loss": r["best_val_loss"],
+                         "val_loss_whole_split": r.get("val_loss_whole_split"), "train_time_s": r["train_time_s"],
+                         "tokens_per_s": r.get("tokens_per_s"), "where": where_note(saved["provenance"]),
+                         "reference": False, "file": path.name, "elapsed": r["history"]["elapsed"],
+                         "val_loss": r["history"]["val_loss"]})
     if (directory / "lm_protocol.json").is_file():
         saved = load_results("lm_protocol", directory)
         where = where_note(saved["provenance"])
