@@ -263,34 +263,6 @@ def dates_transformer_gain_points() -> float:
     return 100 * (m["transformer"]["exact_match"] - m["transformer_n01"]["exact_match"])
 
 
-def _longest_held(model: str, threshold: float = 0.9) -> int:
-    """The longest T up to which (every length from the shortest) ``model``'s accuracy stays >= threshold; 0 if none."""
-    longest = 0
-    for run in load("long_context")["results"]["models"][model]:
-        if run["accuracy"] < threshold:
-            break
-        longest = run["T"]
-    return longest
-
-
-@fact
-def long_context_rnn_longest() -> int:
-    """Longest length the RNN recalls with >= 90 % accuracy (0: not even the shortest)."""
-    return _longest_held("rnn")
-
-
-@fact
-def long_context_lstm_longest() -> int:
-    """Longest length the LSTM recalls with >= 90 % accuracy (0: not even the shortest)."""
-    return _longest_held("lstm")
-
-
-@fact
-def long_context_transformer_longest() -> int:
-    """Longest length the Transformer recalls with >= 90 % accuracy."""
-    return _longest_held("transformer")
-
-
 def _step_time_growth(model: str) -> float:
     runs = load("long_context")["results"]["models"][model]
     return runs[-1]["step_time_s"] / runs[0]["step_time_s"]
@@ -360,11 +332,3 @@ def gpt_params_over_rnn() -> float:
     """Parameters of the 4x128 GPT over those of chapter 2's vanilla RNN."""
     ours = _gpt_cpu_runs()[0]["results"]["n_params"]
     return ours / load("lm_protocol")["results"]["runs"]["rnn"]["parameters"]
-
-
-@fact
-def lm_best_whole_split_model() -> str:
-    """The course's model with the lowest whole-split validation loss at nanoGPT's CPU setting."""
-    from course_lib.experiments.lm_table import best_row, lm_rows
-
-    return best_row(lm_rows(), key="val_loss_whole_split")["model"].replace("course_lib ", "")
