@@ -288,9 +288,12 @@ def long_context_length_growth() -> int:
 
 
 def _gpt_cpu_runs() -> list[dict]:
-    """The saved runs of our GPT at nanoGPT's CPU setting, one per seed (``gpt_shakespeare_small*.json``)."""
+    """Our GPT's runs at nanoGPT's CPU setting, one ``{"results": {...}}`` per seed: the seeds of
+    ``gpt_vs_nanogpt.json`` when it exists, else the single-seed files ``gpt_shakespeare_small*.json``."""
     from course_lib.experiments.results import results_dir
 
+    if (results_dir() / "gpt_vs_nanogpt.json").is_file():
+        return [{"results": o} for o in load("gpt_vs_nanogpt")["results"]["ours"]]
     return [load(p.stem) for p in sorted(results_dir().glob("gpt_shakespeare_small*.json"))]
 
 
