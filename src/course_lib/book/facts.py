@@ -331,6 +331,14 @@ def gpt_seed_spread() -> float:
 
 
 @fact
+def gpt_time_at_nanogpt_speed() -> float:
+    """Our GPT's 2000 steps at the speed of nanoGPT's reference run: its reference time x nanoGPT's
+    tokens/s / ours, both measured side by side in ``gpt_vs_nanogpt``."""
+    s = load("gpt_vs_nanogpt")["results"]["summary"]
+    return load("references")["runs"]["nanogpt_cpu"]["time_s"] * s["nanogpt_tokens_per_s"] / s["mean_tokens_per_s"]
+
+
+@fact
 def gpt_params_over_rnn() -> float:
     """Parameters of the 4x128 GPT over those of chapter 2's vanilla RNN."""
     ours = _gpt_cpu_runs()[0]["results"]["n_params"]
