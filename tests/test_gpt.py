@@ -85,3 +85,41 @@ def test_experiment_configs_are_nanogpts_cpu_and_gpu_settings():
         (6, 6, 384, 256, 64, 5000, 0.2)
     exp = get_experiment("gpt_shakespeare")
     assert exp.small is CPUConfig and exp.full is GPUConfig
+
+
+def test_split_loss_predicts_every_character_after_the_first_once_within_its_window():
+    from course_lib.experiments.gpt import split_loss
+
+    model = _gpt(block_size=8)
+    ids = torch.randint(0, 11, (3 * 8 + 1 + 5,), generator=torch.Generator().manual_seed(2))  # 3 windows + tail
+    total, count = 0.0, 0
+    for start in (0, 8, 16, 24):
+        window = ids[start:start + 9]
+        logits = model(window[None, :-1])[0]  # (T, V)
+        total += float(torch.nn.functional.cross_entropy(logits, window[1:], reduction="sum").detach())
+        count += len(window) - 1
+    assert count == len(ids) - 1
+    assert split_loss(model, ids, block_size=8, batch_size=2) == pytest.approx(total / count, rel=1e-9)
+
+
+def test_nanogpt_log_gives_best_val_loss_and_throughput_without_the_evaluation_iterations():
+    from course_lib.experiments.gpt import parse_nanogpt_log
+
+    log = "\n".join(["step 0: train loss 4.2000, val loss 4.1900", "iter 0: loss 4.2, time 900.00ms, mfu -100.00%",
+                     "iter 1: loss 4.0, time 40.00ms, mfu 0.01%", "iter 2: loss 3.9, time 60.00ms, mfu 0.01%",
+                     "step 250: train loss 2.0000, val loss 2.1000", "iter 250: loss 2.0, time 700.00ms, mfu 0.01%",
+                     "iter 251: loss 2.0, time 50.00ms, mfu 0.01%"])
+    r = parse_nanogpt_log(log, tokens_per_iter=768)
+    assert (r["best_val_loss"], r["best_step"], r["iters_timed"]) == (2.1, 250, 3)
+    assert r["tokens_per_s"] == pytest.approx(768 / 0.05)
+    with pytest.raises(ValueError, match="nanoGPT log"):
+        parse_nanogpt_log("nothing here", 768)
+
+
+def test_references_file_holds_the_four_measured_reference_runs():
+    from course_lib.experiments.gpt import reference
+
+    assert reference("nanogpt_cpu")["best_val_loss"] == 1.8857 and reference("lstm_gpu")["time_s"] == 40.0
+    assert all(reference(k)["where"] for k in ("nanogpt_cpu", "nanogpt_gpu", "lstm_cpu", "lstm_gpu"))
+    with pytest.raises(KeyError, match="known"):
+        reference("nanogpt_tpu")

@@ -225,3 +225,43 @@ def test_plotting_measures_variance_near_d_k_and_draws_figures():
     assert len(plot_positional_encoding(20, 8, dims=(0, 1)).axes) == 3  # image, colour bar, lines
     w = torch.softmax(torch.randn(2, 4, 4), -1)
     assert len(plot_attention_heads(w, list("abcd")).axes) == 2
+
+
+@pytest.mark.parametrize("case", ["plain", "causal", "padding", "causal_padding", "kv_cache"])
+def test_fast_multihead_attention_equals_the_readable_one(case):
+    from course_lib.transformer import MultiHeadAttention
+
+    torch.manual_seed(0)
+    readable = MultiHeadAttention(16, 4).double()
+    fast = MultiHeadAttention(16, 4, fast=True).double()
+    fast.load_state_dict(readable.state_dict())
+    x = torch.randn(3, 7, 16, dtype=torch.float64)  # (B, T, D)
+    pad = torch.zeros(3, 7, dtype=torch.bool)
+    pad[1, 5:] = True  # the second sequence has two padded keys
+    kw = {"plain": {}, "causal": {"causal": True}, "padding": {"key_padding_mask": pad},
+          "causal_padding": {"causal": True, "key_padding_mask": pad}}.get(case)
+    if case == "kv_cache":  # the last query against all seven cached keys
+        c_r, c_f = {}, {}
+        readable(x[:, :6], causal=True, cache=c_r), fast(x[:, :6], causal=True, cache=c_f)
+        out_r, _ = readable(x[:, 6:], causal=True, cache=c_r)
+        out_f, _ = fast(x[:, 6:], causal=True, cache=c_f)
+    else:
+        out_r, _ = readable(x, **kw)
+        out_f, _ = fast(x, **kw)
+    torch.testing.assert_close(out_f, out_r)
+
+
+def test_gpt_with_fast_attention_gives_the_readable_gpts_logits_and_gradients():
+    from course_lib.transformer import GPT, GPTConfig
+
+    torch.manual_seed(0)
+    cfg = dict(vocab_size=11, block_size=8, n_layer=2, n_head=2, n_embd=16)
+    readable = GPT(GPTConfig(**cfg)).double()
+    fast = GPT(GPTConfig(**cfg, fast_attention=True)).double()
+    fast.load_state_dict(readable.state_dict())
+    idx = torch.randint(0, 11, (2, 8), generator=torch.Generator().manual_seed(1))
+    out_r, out_f = readable(idx), fast(idx)
+    torch.testing.assert_close(out_f, out_r)
+    out_r.square().mean().backward()
+    out_f.square().mean().backward()
+    torch.testing.assert_close(fast.blocks[0].attn.W_q.weight.grad, readable.blocks[0].attn.W_q.weight.grad)

@@ -104,3 +104,32 @@ def test_transformer_dates_experiment_compares_two_models_of_similar_size():
         assert 0 <= r["exact_match"] <= r["token_accuracy"] + 1e-9 <= 1 + 1e-9 and len(r["train_loss"]) == 5
     table = dates_table(out)
     assert table.count("\n") == 3 and "Transformer" in table
+
+
+def test_transformer_embeddings_after_scaling_are_as_large_as_the_positional_code():
+    # Vaswani et al.'s sqrt(d_model) factor presumes embeddings of size d_model^-1/2; with nn.Embedding's
+    # N(0, 1) start the tokens were sqrt(d_model) times the positions and the date model stalled at ~40 %.
+    model = Seq2SeqTransformer(Seq2SeqTransformerConfig(50, 20, d_model=64))
+    for emb in (model.src_emb, model.tgt_emb):
+        scaled_std = float((emb.weight.detach() * model.scale).std())
+        pe_std = float(model.pos.pe[:32].std())  # about 0.7: entries of sines and cosines
+        assert 0.5 < scaled_std / pe_std < 2.5, (scaled_std, pe_std)
+
+
+def test_tiny_transformer_overfits_a_handful_of_date_pairs_exactly():
+    # a defect in masks, positions, the target shift or decoding shows up as a model that cannot even
+    # memorise eight pairs: teacher-forced training must give greedy outputs equal to the targets
+    pairs = DATA.train[:8]
+    torch.manual_seed(0)
+    model = Seq2SeqTransformer(Seq2SeqTransformerConfig(len(DATA.src_vocab), len(DATA.tgt_vocab), d_model=32,
+                                                        n_heads=4, n_enc_layers=1, n_dec_layers=1, d_ff=64))
+    loss_fn = make_loss_fn(DATA.tgt_vocab.pad_id)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    batch = tuple(DATA.encode(pairs))
+    for _ in range(300):
+        loss = loss_fn(model, batch)[0]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    outputs = translate(model.eval(), [s for s, _ in pairs], DATA.src_vocab, DATA.tgt_vocab, 12)
+    assert outputs == [t for _, t in pairs], f"final loss {loss.item():.4f}"

@@ -485,3 +485,95 @@ def longer_steps_factor() -> int:
     """How many times the bottleneck run's steps the longer control trains the plain model."""
     r = load("bottleneck_longer")["results"]["rounds"]
     return r[-1]["steps"] // r[0]["steps"]
+
+
+# chapter 7
+
+
+@fact
+def dates_transformer_gain_points() -> float:
+    """Exact-match gain (percentage points) of the fixed Transformer over the same model with N(0, 1) embeddings."""
+    m = load("transformer_dates")["results"]["models"]
+    return 100 * (m["transformer"]["exact_match"] - m["transformer_n01"]["exact_match"])
+
+
+def _step_time_growth(model: str) -> float:
+    runs = load("long_context")["results"]["models"][model]
+    return runs[-1]["step_time_s"] / runs[0]["step_time_s"]
+
+
+@fact
+def long_context_rnn_time_growth() -> float:
+    """How many times longer an RNN training step is at the longest length than at the shortest."""
+    return _step_time_growth("rnn")
+
+
+@fact
+def long_context_transformer_time_growth() -> float:
+    """How many times longer a Transformer training step is at the longest length than at the shortest."""
+    return _step_time_growth("transformer")
+
+
+@fact
+def long_context_length_growth() -> int:
+    """Longest over shortest length of the long-context run."""
+    lengths = load("long_context")["results"]["lengths"]
+    return lengths[-1] // lengths[0]
+
+
+def _gpt_cpu_runs() -> list[dict]:
+    """Our GPT's runs at nanoGPT's CPU setting, one ``{"results": {...}}`` per seed: the seeds of
+    ``gpt_vs_nanogpt.json`` when it exists, else the single-seed files ``gpt_shakespeare_small*.json``."""
+    from course_lib.experiments.results import results_dir
+
+    if (results_dir() / "gpt_vs_nanogpt.json").is_file():
+        return [{"results": o} for o in load("gpt_vs_nanogpt")["results"]["ours"]]
+    return [load(p.stem) for p in sorted(results_dir().glob("gpt_shakespeare_small*.json"))]
+
+
+@fact
+def gpt_seeds() -> int:
+    """How many seeds of our GPT have been run at nanoGPT's CPU setting."""
+    return len(_gpt_cpu_runs())
+
+
+@fact
+def gpt_mean_best_val_loss() -> float:
+    """Mean over the seeds of our GPT's best validation loss (nanoGPT's 20-batch estimate)."""
+    runs = _gpt_cpu_runs()
+    return sum(r["results"]["best_val_loss"] for r in runs) / len(runs)
+
+
+@fact
+def gpt_mean_vs_nanogpt() -> str:
+    """'at or below' or 'above': our GPT's mean best validation loss against nanoGPT's reference."""
+    return "at or below" if gpt_mean_best_val_loss() <= load("references")["runs"]["nanogpt_cpu"]["best_val_loss"] \
+        else "above"
+
+
+@fact
+def gpt_mean_minus_nanogpt() -> float:
+    """Our GPT's mean best validation loss minus nanoGPT's reference (nats/char)."""
+    return gpt_mean_best_val_loss() - load("references")["runs"]["nanogpt_cpu"]["best_val_loss"]
+
+
+@fact
+def gpt_seed_spread() -> float:
+    """Largest minus smallest best validation loss over our GPT's seeds."""
+    losses = [r["results"]["best_val_loss"] for r in _gpt_cpu_runs()]
+    return max(losses) - min(losses)
+
+
+@fact
+def gpt_time_at_nanogpt_speed() -> float:
+    """Our GPT's 2000 steps at the speed of nanoGPT's reference run: its reference time x nanoGPT's
+    tokens/s / ours, both measured side by side in ``gpt_vs_nanogpt``."""
+    s = load("gpt_vs_nanogpt")["results"]["summary"]
+    return load("references")["runs"]["nanogpt_cpu"]["time_s"] * s["nanogpt_tokens_per_s"] / s["mean_tokens_per_s"]
+
+
+@fact
+def gpt_params_over_rnn() -> float:
+    """Parameters of the 4x128 GPT over those of chapter 2's vanilla RNN."""
+    ours = _gpt_cpu_runs()[0]["results"]["n_params"]
+    return ours / load("lm_protocol")["results"]["runs"]["rnn"]["parameters"]

@@ -6,7 +6,13 @@ Three configurations:
 * :class:`CPUConfig` (the experiment's ``small`` run): nanoGPT's CPU setting, 4 layers, 4 heads,
   128 dims, block 64, batch 12, 2000 iterations, dropout 0 (reference best val loss 1.8857);
 * :class:`GPUConfig` (``--full``): nanoGPT's default, 6 layers, 6 heads, 384 dims, block 256,
-  batch 64, dropout 0.2, 5000 iterations (reference 1.4697; run it where there is a GPU).
+  batch 64, dropout 0.2, 5000 iterations (reference 1.4603 on an H100; run it where there is a GPU).
+
+Scoring follows nanoGPT: every ``eval_every`` steps, the mean loss of ``eval_batches`` random
+batches of the validation split (``eval_iters=20`` in its CPU setting), the best of those being the
+"best validation loss". Twenty batches are a noisy estimate, so the run also reports
+:func:`split_loss`, the loss over the **whole** validation split cut into windows of ``block_size``.
+The reference numbers live in ``book/_static/results/references.json`` (:func:`load_references`).
 
 Data: the Shakespeare corpus split 90/10 at the character level, a 65-character vocabulary, random
 windows of ``block_size + 1`` characters (input and target shifted by one), as in nanoGPT.
@@ -14,9 +20,11 @@ windows of ``block_size + 1`` characters (input and target shifted by one), as i
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,18 +32,39 @@ from torch import Tensor, nn
 
 from course_lib.data import Vocab, load_corpus, split_text
 from course_lib.experiments.registry import experiment
+from course_lib.paths import repo_path
 from course_lib.train import History, TrainConfig, fit
 from course_lib.transformer import GPT, GPTConfig
 from course_lib.utils import count_parameters, get_device, seed_everything
 
 __all__ = ["CPUConfig", "GPUConfig", "LiveConfig", "ShakespeareChars", "bigram_baseline", "lm_loss",
-           "run_gpt", "NANOGPT_REFERENCE"]
+           "load_references", "reference", "run_gpt", "split_loss"]
 
-#: nanoGPT's published/measured references (DESIGN.md): best val loss and time.
-NANOGPT_REFERENCE = {
-    "cpu": {"best_val_loss": 1.8857, "time_s": 88.0, "where": "2 CPU cores"},
-    "gpu": {"best_val_loss": 1.4697, "time_s": 128.0, "where": "H100 (DESIGN.md measured 1.4603)"},
-}
+
+#: The file of measured reference runs, shipped with the repository.
+REFERENCES_FILE = repo_path("COURSE_REFERENCES_FILE", "book", "_static", "results", "references.json")
+
+
+def load_references() -> dict:
+    """The measured reference runs (``book/_static/results/references.json``): ``{"runs": {key: row}}``,
+    each row with ``best_val_loss``, ``time_s``, ``where``, ``how`` and ``source``.
+
+    Raises:
+        FileNotFoundError: if the file is missing.
+    """
+    return json.loads(Path(REFERENCES_FILE).read_text())
+
+
+def reference(key: str) -> dict:
+    """One reference run (``"nanogpt_cpu"``, ``"nanogpt_gpu"``, ``"lstm_cpu"``, ``"lstm_gpu"``).
+
+    Raises:
+        KeyError: naming the known keys.
+    """
+    runs = load_references()["runs"]
+    if key not in runs:
+        raise KeyError(f"no reference run {key!r}; known: {sorted(runs)}")
+    return runs[key]
 
 
 @dataclass
@@ -59,6 +88,7 @@ class CPUConfig:
     device: str | None = "cpu"
     sample_chars: int = 500
     progress: bool = False
+    fast_attention: bool = False  # F.scaled_dot_product_attention instead of the readable softmax(QK^T)V
 
 
 @dataclass
@@ -124,6 +154,43 @@ def lm_loss(model: nn.Module, batch: tuple[Tensor, Tensor], state: None = None) 
     return nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten()), None
 
 
+@torch.no_grad()
+def split_loss(model: nn.Module, ids: Tensor, block_size: int, batch_size: int = 128) -> float:
+    r"""Mean next-token cross-entropy over a **whole** split: cut ``ids`` into consecutive windows of
+    ``block_size + 1`` characters overlapping by one (window ``w`` predicts ``ids[w*T+1 .. (w+1)*T]``
+    from ``ids[w*T .. (w+1)*T - 1]``), so every character after the first is predicted exactly once,
+    from a context of 0 to ``block_size - 1`` earlier characters as in training. A recurrent model
+    starts each window from a zero state.
+
+    .. math:: \mathcal L = -\frac{1}{N} \sum_{t} \log p(x_{t+1} \mid \text{its window up to } t)
+
+    ``model(x)`` may return logits (B, T, V) or ``(logits, state)``. The last, shorter window is
+    included. Returns nats per character.
+    """
+    was = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    n = (len(ids) - 1) // block_size  # full windows
+    starts = torch.arange(n) * block_size  # (n,)
+    offsets = starts[:, None] + torch.arange(block_size + 1)  # (n, T + 1)
+    windows = ids[offsets]  # (n, T + 1)
+    total, count = 0.0, 0
+    for chunk in windows.split(batch_size):
+        chunk = chunk.to(device)
+        out = model(chunk[:, :-1])
+        logits = out[0] if isinstance(out, tuple) else out  # (b, T, V)
+        total += float(nn.functional.cross_entropy(logits.flatten(0, 1), chunk[:, 1:].flatten(), reduction="sum"))
+        count += chunk[:, 1:].numel()
+    rest = ids[n * block_size:]  # the tail, shorter than a window
+    if len(rest) > 1:
+        out = model(rest[None, :-1].to(device))
+        logits = out[0] if isinstance(out, tuple) else out  # (1, T_rest, V)
+        total += float(nn.functional.cross_entropy(logits[0], rest[1:].to(device), reduction="sum"))
+        count += len(rest) - 1
+    model.train(was)
+    return total / count
+
+
 def bigram_baseline(train_ids: Tensor, val_ids: Tensor, vocab_size: int, alpha: float = 1.0) -> float:
     """Validation cross-entropy (nats/char) of a count-based bigram model with add-``alpha`` smoothing.
 
@@ -160,7 +227,8 @@ def run_gpt(config: CPUConfig) -> dict:
     device = get_device(config.device)
     data = ShakespeareChars(config.block_size, config.batch_size, seed=config.seed)
     model = GPT(GPTConfig(vocab_size=len(data.vocab), block_size=config.block_size, n_layer=config.n_layer,
-                          n_head=config.n_head, n_embd=config.n_embd, dropout=config.dropout))
+                          n_head=config.n_head, n_embd=config.n_embd, dropout=config.dropout,
+                          fast_attention=config.fast_attention))
     train_cfg = TrainConfig(steps=config.steps, lr=config.lr, betas=(0.9, 0.99), clip_norm=config.clip_norm,
                             warmup_steps=config.warmup_steps, lr_decay="cosine", eval_every=config.eval_every,
                             eval_batches=config.eval_batches, device=str(device), seed=config.seed,
@@ -169,6 +237,7 @@ def run_gpt(config: CPUConfig) -> dict:
     t0 = time.perf_counter()
     history = fit(model, data.get_batch, lm_loss, train_cfg, optimizer=optimizer)
     wall = time.perf_counter() - t0
+    val_whole = split_loss(model, data.val, config.block_size)
     gen = torch.Generator(device="cpu").manual_seed(config.seed)
     start = torch.tensor([data.vocab.encode("\n")], device=device)  # (1, 1)
     model.to("cpu")
@@ -177,11 +246,13 @@ def run_gpt(config: CPUConfig) -> dict:
         ids = model.generate(start.cpu(), config.sample_chars, temperature=temp, top_k=200, use_cache=True,
                              generator=gen)
         samples[f"T={temp}"] = data.vocab.decode(ids[0].tolist())
-    tokens = config.steps * config.batch_size * config.block_size
+    tokens = config.steps * config.batch_size * config.block_size  # training tokens
     return {
         "best_val_loss": history.best_val_loss,
         "best_step": history.best_step,
         "final_val_loss": history.val_loss[-1] if history.val_loss else math.nan,
+        "val_loss_whole_split": val_whole,
+        "val_tokens": len(data.val),
         "train_time_s": history.train_time,
         "wall_time_s": wall,
         "tokens_per_s": tokens / history.train_time if history.train_time else math.nan,
@@ -189,7 +260,7 @@ def run_gpt(config: CPUConfig) -> dict:
         "bigram_val_loss": bigram_baseline(data.train, data.val, len(data.vocab)),
         "history": history.to_dict(),
         "samples": samples,
-        "reference": NANOGPT_REFERENCE["gpu" if isinstance(config, GPUConfig) else "cpu"],
+        "reference": reference("nanogpt_gpu" if isinstance(config, GPUConfig) else "nanogpt_cpu"),
         "model": model,
         "vocab": data.vocab,
     }
@@ -204,3 +275,136 @@ def gpt_shakespeare(config: CPUConfig) -> dict:
     history = History(**{k: v for k, v in results["history"].items() if k not in ("best_val_loss", "best_step")})
     results["figure"] = _figure(history, "course_lib GPT", results["reference"]["best_val_loss"])
     return results
+
+
+#: nanoGPT's CPU command from its README (run from a nanoGPT checkout, after data/shakespeare_char/prepare.py).
+NANOGPT_CPU_ARGS = ["config/train_shakespeare_char.py", "--device=cpu", "--compile=False", "--eval_iters=20",
+                    "--log_interval=1", "--block_size=64", "--batch_size=12", "--n_layer=4", "--n_head=4",
+                    "--n_embd=128", "--max_iters=2000", "--lr_decay_iters=2000", "--dropout=0.0"]
+
+
+def parse_nanogpt_log(log: str, tokens_per_iter: int, eval_interval: int = 250) -> dict:
+    """Best validation loss and training throughput from the printout of nanoGPT's ``train.py``.
+
+    ``step N: train loss a, val loss b`` gives the validation estimates; ``iter N: loss l, time t ms``
+    the time of each iteration. The iterations that follow an evaluation (``N % eval_interval == 0``)
+    include its time, so throughput is measured on the others.
+
+    Raises:
+        ValueError: if the log has no evaluation or no timed iteration.
+    """
+    import re
+
+    val = {int(m[1]): float(m[2]) for m in re.finditer(r"step (\d+): train loss [\d.]+, val loss ([\d.]+)", log)}
+    times = {int(m[1]): float(m[2]) / 1000 for m in re.finditer(r"iter (\d+): loss [\d.]+, time ([\d.]+)ms", log)}
+    timed = [t for i, t in times.items() if i % eval_interval and i > 0]
+    if not val or not timed:
+        raise ValueError("no 'step N: ... val loss' or 'iter N: ... time' lines in the nanoGPT log")
+    tokens_per_s = tokens_per_iter / (sum(timed) / len(timed))
+    best_step = min(val, key=val.get)
+    return {"best_val_loss": val[best_step], "best_step": best_step, "val_step": sorted(val),
+            "val_loss": [val[k] for k in sorted(val)], "tokens_per_s": tokens_per_s,
+            "iters_timed": len(timed), "train_time_s": 2000 * tokens_per_iter / tokens_per_s}
+
+
+def run_nanogpt(nanogpt_dir: str | Path, out_dir: str | Path, block_size: int = 64) -> dict:
+    """Run nanoGPT's ``train.py`` unmodified in its CPU setting; return :func:`parse_nanogpt_log`'s
+    numbers plus the loss of its best checkpoint on the whole validation split (:func:`split_loss`).
+
+    ``nanogpt_dir`` is a checkout of https://github.com/karpathy/nanoGPT with
+    ``data/shakespeare_char/{train,val}.bin`` prepared from this repository's corpus.
+    """
+    import subprocess
+    import sys
+
+    nanogpt_dir = Path(nanogpt_dir)
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "train.py", *NANOGPT_CPU_ARGS, f"--out_dir={out_dir}"],
+                          cwd=nanogpt_dir, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - t0
+    result = parse_nanogpt_log(proc.stdout, tokens_per_iter=12 * block_size)
+    sys.path.insert(0, str(nanogpt_dir))
+    try:
+        import model as nanogpt_model  # nanoGPT's model.py
+    finally:
+        sys.path.pop(0)
+    ckpt = torch.load(Path(out_dir) / "ckpt.pt", map_location="cpu", weights_only=False)
+    net = nanogpt_model.GPT(nanogpt_model.GPTConfig(**ckpt["model_args"]))
+    net.load_state_dict(ckpt["model"])
+
+    class FullLogits(nn.Module):  # nanoGPT returns every position's logits only when given targets
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, x: Tensor) -> Tensor:
+            return self.net(x, targets=torch.zeros_like(x))[0]  # (B, T, V)
+
+    data = ShakespeareChars(block_size, 12)
+    result.update(val_loss_whole_split=split_loss(FullLogits(), data.val, block_size), wall_time_s=wall,
+                  checkpoint_iter=int(ckpt["iter_num"]), command="python train.py " + " ".join(NANOGPT_CPU_ARGS))
+    return result
+
+
+@dataclass
+class SideBySideConfig:
+    """Our GPT at nanoGPT's CPU setting for several seeds, and nanoGPT itself (when ``nanogpt_dir`` or
+    ``$NANOGPT_DIR`` is given), all on one machine in the same window of time so that throughputs
+    compare: one after the other (``parallel=False``) or all at once, one process each."""
+
+    seeds: tuple[int, ...] = (1337, 0, 1)
+    nanogpt_dir: str | None = None
+    nanogpt_runs: int = 1  # nanoGPT's seed is fixed (1337): more runs only repeat its timing
+    parallel: bool = True
+    fast_attention: bool = False
+    device: str | None = "cpu"
+
+
+def _our_run(seed: int, fast_attention: bool, device: str | None) -> dict:
+    r = run_gpt(CPUConfig(seed=seed, device=device, fast_attention=fast_attention, sample_chars=200))
+    keep = ("best_val_loss", "best_step", "val_loss_whole_split", "train_time_s", "tokens_per_s", "n_params", "samples")
+    return {"seed": seed, **{k: r[k] for k in keep}, "val_step": r["history"]["val_step"],
+            "val_loss": r["history"]["val_loss"], "elapsed": r["history"]["elapsed"],
+            "threads": torch.get_num_threads()}
+
+
+def _their_run(nanogpt_dir: str) -> dict:
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as out:
+        return {**run_nanogpt(nanogpt_dir, out), "threads_env": os.environ.get("OMP_NUM_THREADS")}
+
+
+@experiment("gpt_vs_nanogpt", small=lambda: SideBySideConfig(seeds=(1337,), parallel=False), full=SideBySideConfig)
+def gpt_vs_nanogpt(config: SideBySideConfig) -> dict:
+    """Our GPT (several seeds) and nanoGPT on one machine at once: best val loss, whole-split loss, tokens/s."""
+    import os
+
+    nanogpt_dir = config.nanogpt_dir or os.environ.get("NANOGPT_DIR")
+    n_theirs = config.nanogpt_runs if nanogpt_dir else 0
+    if config.parallel:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(len(config.seeds) + n_theirs, mp_context=mp.get_context("spawn")) as pool:
+            futures = [pool.submit(_our_run, s, config.fast_attention, config.device) for s in config.seeds]
+            their_futures = [pool.submit(_their_run, nanogpt_dir) for _ in range(n_theirs)]
+            ours, theirs = [f.result() for f in futures], [f.result() for f in their_futures]
+    else:
+        ours = [_our_run(s, config.fast_attention, config.device) for s in config.seeds]
+        theirs = [_their_run(nanogpt_dir) for _ in range(n_theirs)]
+    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    summary = {"mean_best_val_loss": mean([o["best_val_loss"] for o in ours]),
+               "mean_val_loss_whole_split": mean([o["val_loss_whole_split"] for o in ours]),
+               "mean_tokens_per_s": mean([o["tokens_per_s"] for o in ours]), "concurrent_runs": config.parallel}
+    if theirs:
+        summary.update(nanogpt_best_val_loss=mean([t["best_val_loss"] for t in theirs]),
+                       nanogpt_val_loss_whole_split=mean([t["val_loss_whole_split"] for t in theirs]),
+                       nanogpt_tokens_per_s=mean([t["tokens_per_s"] for t in theirs]))
+        summary["tokens_per_s_ratio"] = summary["mean_tokens_per_s"] / summary["nanogpt_tokens_per_s"]
+    from course_lib.plotting.transformer import plot_gpt_vs_nanogpt
+
+    out = {"ours": ours, "nanogpt": theirs, "summary": summary}
+    out["figure"] = plot_gpt_vs_nanogpt(out, reference("nanogpt_cpu")["best_val_loss"])
+    return out

@@ -12,7 +12,8 @@ import torch
 from course_lib.transformer import sinusoidal_positional_encoding
 
 __all__ = ["dot_product_variance", "plot_attention_heads", "plot_dot_product_variance", "plot_positional_encoding",
-           "plot_val_loss_vs_time"]
+           "plot_val_loss_vs_time", "plot_long_context",
+           "plot_gpt_vs_nanogpt"]
 
 
 def plot_positional_encoding(T: int = 100, d_model: int = 64, dims: Sequence[int] = (0, 1, 6, 7, 30)):
@@ -107,5 +108,51 @@ def plot_val_loss_vs_time(rows: Sequence[dict], ax=None):
     ax.set_xlabel("training time (s, log scale; see each run's machine in the table)")
     ax.set_ylabel("validation cross-entropy (nats/char)")
     ax.legend(fontsize=7)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def plot_long_context(results: dict, axes=None):
+    """Accuracy against length (left) and time per training step against length (right), one line per model."""
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    labels = {"rnn": "RNN", "lstm": "LSTM", "transformer": "Transformer"}
+    lengths = results["lengths"]
+    for name, runs in results["models"].items():
+        label = f"{labels[name]} ({results['parameters'][name]:,} params)"
+        axes[0].plot(lengths, [r["accuracy"] for r in runs], "o-", label=label)
+        axes[1].plot(lengths, [1000 * r["step_time_s"] for r in runs], "o-", label=labels[name])
+    axes[0].axhline(1 / results["K"], color="gray", ls="--", label="chance")
+    axes[0].set_ylabel("test accuracy")
+    axes[0].set_ylim(0, 1.05)
+    axes[1].set_ylabel("time per training step (ms)")
+    axes[1].set_yscale("log")
+    for ax in axes:
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("sequence length T (distance to the marked symbol: 3T/4 to T)")
+        ax.legend(fontsize=8)
+    axes[0].set_title(f"recall after {results['steps']} steps")
+    axes[1].set_title("cost of one step (batch of {})".format(results["batch_size"]))
+    fig = axes[0].figure
+    fig.tight_layout()
+    return fig
+
+
+def plot_gpt_vs_nanogpt(results: dict, reference: float | None = None, ax=None):
+    """Validation loss (nanoGPT's 20-batch estimate) against step, one line per seed of our GPT and
+    one for nanoGPT run beside them (``results`` of the ``gpt_vs_nanogpt`` experiment); ``reference``
+    as a dashed line."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.8))
+    for o in results["ours"]:
+        ax.plot(o["val_step"], o["val_loss"], "o-", ms=3, label=f"course_lib GPT, seed {o['seed']}")
+    for t in results["nanogpt"][:1]:
+        ax.plot(t["val_step"], t["val_loss"], "s--", ms=3, color="k", label="nanoGPT, run beside it")
+    if reference is not None:
+        ax.axhline(reference, color="gray", ls=":", label=f"nanoGPT reference {reference}")
+    ax.set_ylim(1.7, 2.8)
+    ax.set_xlabel("step")
+    ax.set_ylabel("validation loss (nats/char, 20 batches)")
+    ax.legend(fontsize=8)
     ax.figure.tight_layout()
     return ax.figure

@@ -101,6 +101,28 @@ def scaled_dot_product_attention(
     return alpha @ v, alpha  # (..., T_q, d_v), (..., T_q, T_k)
 
 
+def _fused_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, key_padding_mask: Tensor | None,
+                     causal: bool, dropout_p: float) -> Tensor:
+    """The same attention as :func:`scaled_dot_product_attention` through PyTorch's fused kernel.
+
+    q (B, h, T_q, d_k), k and v (B, h, T_k, d_k) -> (B, h, T_q, d_k). The masks are combined into one
+    boolean (True = may attend) as in the readable version; ``causal`` with T_q == T_k uses the
+    kernel's own ``is_causal``.
+    """
+    T_q, T_k = q.shape[-2], k.shape[-2]
+    allowed = None
+    if causal and (T_q != T_k or mask is not None or key_padding_mask is not None):
+        allowed = causal_mask(T_q, T_k, device=q.device)  # (T_q, T_k)
+    if mask is not None:
+        allowed = mask if allowed is None else allowed & mask
+    if key_padding_mask is not None:
+        keep = ~key_padding_mask[:, None, None, :]  # (B, 1, 1, T_k)
+        allowed = keep if allowed is None else allowed & keep
+    is_causal = causal and allowed is None
+    return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=allowed, dropout_p=dropout_p,
+                                                            is_causal=is_causal)  # (B, h, T_q, d_k)
+
+
 class MultiHeadAttention(nn.Module):
     r"""Multi-head attention with learned projections of queries, keys and values.
 
@@ -116,6 +138,9 @@ class MultiHeadAttention(nn.Module):
         n_heads: h; must divide ``d_model``.
         dropout: dropout on the attention weights (training only).
         bias: biases in the four projections.
+        fast: compute the attention with ``torch.nn.functional.scaled_dot_product_attention`` (a
+            fused kernel, same result to rounding) instead of the readable
+            :func:`scaled_dot_product_attention`; the weights are then not available.
 
     Shapes:
         x_q: (B, T_q, D), x_kv: (B, T_k, D) (defaults to x_q: self-attention) -> (B, T_q, D);
@@ -126,8 +151,10 @@ class MultiHeadAttention(nn.Module):
         ShapeError: if the inputs are not (B, T, D).
     """
 
-    def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True) -> None:
+    def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True,
+                 fast: bool = False) -> None:
         super().__init__()
+        self.fast = fast
         if d_model % n_heads:
             raise ValueError(f"n_heads must divide d_model, got d_model={d_model}, n_heads={n_heads}")
         self.d_model, self.n_heads, self.d_k = d_model, n_heads, d_model // n_heads
@@ -171,6 +198,10 @@ class MultiHeadAttention(nn.Module):
                 V = torch.cat([cache["v"], V], dim=2)  # (B, h, T_past + T_k, d_k)
             cache["k"], cache["v"] = K, V
         p = self.dropout if self.training else 0.0
+        if self.fast and not need_weights:
+            heads = _fused_attention(Q, K, V, mask, key_padding_mask, causal, p)  # (B, h, T_q, d_k)
+            concat = heads.transpose(1, 2).reshape(B, T_q, self.d_model)  # (B, T_q, D)
+            return self.W_o(concat), None
         heads, alpha = scaled_dot_product_attention(Q, K, V, mask=mask, key_padding_mask=key_padding_mask,
                                                     causal=causal, dropout_p=p)  # (B, h, T_q, d_k)
         concat = heads.transpose(1, 2).reshape(B, T_q, self.d_model)  # (B, T_q, D)

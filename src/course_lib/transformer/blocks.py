@@ -46,16 +46,17 @@ class TransformerBlock(nn.Module):
     Args:
         d_model, n_heads, d_ff, dropout, bias: sizes (d_ff defaults to 4 d_model).
         norm_first: pre-LN (True) or post-LN (False); see the module docstring.
+        fast_attention: use PyTorch's fused attention kernel (see :class:`MultiHeadAttention`).
 
     Shapes: x (B, T, D) -> (B, T, D); ``key_padding_mask`` (B, T) True = padding.
     """
 
     def __init__(self, d_model: int, n_heads: int, d_ff: int | None = None, dropout: float = 0.0,
-                 bias: bool = True, norm_first: bool = True) -> None:
+                 bias: bool = True, norm_first: bool = True, fast_attention: bool = False) -> None:
         super().__init__()
         self.norm_first = norm_first
         self.ln_1 = nn.LayerNorm(d_model, bias=bias)
-        self.attn = MultiHeadAttention(d_model, n_heads, dropout=dropout, bias=bias)
+        self.attn = MultiHeadAttention(d_model, n_heads, dropout=dropout, bias=bias, fast=fast_attention)
         self.drop = nn.Dropout(dropout)
         self.ln_2 = nn.LayerNorm(d_model, bias=bias)
         self.mlp = FeedForward(d_model, d_ff, dropout=dropout, bias=bias)

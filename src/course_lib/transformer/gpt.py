@@ -32,6 +32,7 @@ class GPTConfig:
     n_embd: int = 128
     dropout: float = 0.0
     bias: bool = False
+    fast_attention: bool = False  # fused F.scaled_dot_product_attention (same maths, faster)
 
 
 class GPT(nn.Module):
@@ -52,7 +53,8 @@ class GPT(nn.Module):
         self.pos_emb = nn.Embedding(c.block_size, c.n_embd)
         self.drop = nn.Dropout(c.dropout)
         self.blocks = nn.ModuleList(
-            TransformerBlock(c.n_embd, c.n_head, dropout=c.dropout, bias=c.bias) for _ in range(c.n_layer))
+            TransformerBlock(c.n_embd, c.n_head, dropout=c.dropout, bias=c.bias, fast_attention=c.fast_attention)
+            for _ in range(c.n_layer))
         self.ln_f = nn.LayerNorm(c.n_embd, bias=c.bias)
         self.lm_head = nn.Linear(c.n_embd, c.vocab_size, bias=False)
         self.lm_head.weight = self.tok_emb.weight  # weight tying

@@ -49,8 +49,12 @@ class Seq2SeqTransformer(nn.Module):
     r"""Encoder-decoder Transformer with sinusoidal positions (pre-LN by default).
 
     .. math::
-        \bar H = \operatorname{Enc}(E_x x \sqrt{D} + P), \quad
-        p(y_t \mid y_{<t}, x) = \operatorname{softmax}(\operatorname{Dec}(E_y y_{<t} \sqrt{D} + P, \bar H)_t W + b)
+        \bar H = \operatorname{Enc}(E_x x \sqrt{d_{model}} + P), \quad
+        p(y_t \mid y_{<t}, x) = \operatorname{softmax}(\operatorname{Dec}(E_y y_{<t} \sqrt{d_{model}} + P,
+        \bar H)_t W + b)
+
+    The embeddings start with entries of standard deviation :math:`d_{model}^{-1/2}`, so that after the
+    scaling by :math:`\sqrt{d_{model}}` tokens and positions (entries in [-1, 1]) have the same size.
 
     Shapes: src (B, S) ids, src_mask (B, S) bool (True = real token), tgt_in (B, T) ids
     (``<bos>`` then the target shifted right) -> logits (B, T, V_tgt). Source padding is masked in
@@ -76,6 +80,11 @@ class Seq2SeqTransformer(nn.Module):
         self.ln_dec = nn.LayerNorm(c.d_model) if c.norm_first else nn.Identity()
         self.out = nn.Linear(c.d_model, c.tgt_vocab_size)
         self.scale = c.d_model ** 0.5
+        # Vaswani et al. multiply the embeddings by sqrt(D); that presumes entries of size D^(-1/2), so that
+        # the scaled embedding has entries of size 1, like the sines and cosines added to it. With
+        # nn.Embedding's N(0, 1) start the token signal would be sqrt(D) times the positions and drown them.
+        for emb in (self.src_emb, self.tgt_emb):
+            nn.init.normal_(emb.weight, mean=0.0, std=c.d_model ** -0.5)
 
     def encode(self, src: Tensor, src_mask: Tensor) -> Memory:
         """src (B, S), src_mask (B, S) -> Memory(outputs (B, S, D), state None, mask (B, S))."""

@@ -1,0 +1,52 @@
+"""The long-context experiment: the marked-recall task, its three models, and a tiny run."""
+
+import matplotlib
+import pytest
+import torch
+
+from course_lib.experiments.long_context import LongContextConfig, make_model, marked_recall_batch, run
+
+matplotlib.use("Agg")
+
+
+@pytest.mark.parametrize("distractors", ["random", "blank"])
+def test_marked_recall_has_one_marked_symbol_in_the_first_quarter_and_it_is_the_label(distractors):
+    K, T = 5, 40
+    x, y = marked_recall_batch(64, T, K, torch.Generator().manual_seed(0), distractors)
+    marked = x >= K
+    marked &= x < 2 * K  # (B, T): ids K..2K-1 are marked symbols
+    assert x.shape == (64, T) and torch.equal(marked.sum(1), torch.ones(64, dtype=torch.long))
+    pos = marked.float().argmax(1)  # (B,)
+    assert int(pos.max()) < T // 4
+    assert torch.equal(x[torch.arange(64), pos] - K, y)
+    if distractors == "blank":
+        assert torch.equal(x[~marked], torch.full_like(x[~marked], 2 * K))
+    else:
+        assert int(x[~marked].max()) < K
+
+
+def test_marked_recall_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="distractors"):
+        marked_recall_batch(2, 8, 4, distractors="noise")
+
+
+def test_the_three_models_give_logits_over_the_symbols_at_about_the_same_size():
+    cfg = LongContextConfig()
+    sizes = {}
+    for name in ("rnn", "lstm", "transformer"):
+        model = make_model(name, cfg)
+        assert model(torch.zeros(3, 20, dtype=torch.long)).shape == (3, cfg.K)
+        sizes[name] = sum(p.numel() for p in model.parameters())
+    assert max(sizes.values()) < 1.3 * min(sizes.values()), sizes
+    with pytest.raises(ValueError, match="model must be"):
+        make_model("gru", cfg)
+
+
+def test_long_context_run_reports_accuracy_and_step_time_per_length_and_model():
+    cfg = LongContextConfig(lengths=(8, 16), steps=3, batch_size=4, test_size=8, models=("rnn", "transformer"))
+    out = run(cfg)
+    assert out["lengths"] == [8, 16] and set(out["models"]) == {"rnn", "transformer"}
+    for runs in out["models"].values():
+        assert [r["T"] for r in runs] == [8, 16]
+        assert all(0 <= r["accuracy"] <= 1 and r["step_time_s"] > 0 for r in runs)
+    assert len(out["figure"].axes) == 2
