@@ -19,8 +19,8 @@ LAYERS = [
                 "transformer", "lm"}),
     ("training", {"train", "distributed"}),
     ("experiments and views", {"experiments", "plotting", "book"}),
-    ("checks and grading", {"checks", "grading", "selfcheck"}),
-    ("command line", {"__main__", "bench", "cli"}),
+    ("checks and grading", {"checks", "grading"}),
+    ("command line", {"__main__", "bench", "cli", "nbguard", "selfcheck"}),
 ]
 
 

@@ -77,6 +77,7 @@ class RunResult:
     isolated: bool = False  # writes were confined to the working folder (Landlock)
     reads_confined: bool = False  # reads were confined too (the checkout was unreadable)
     uid: int | None = None  # the unprivileged uid the submission ran as (grader running as root)
+    survivors: int = 0  # processes of that uid still alive after the final kill, before the uid is reused
     salt: str = ""
     header: bool = False  # the runner's first line (written before any student code) was read
 
@@ -190,6 +191,7 @@ def run_cells(cells: list[dict], *, timeout: float, memory_mb: int | None, file_
             _kill_group(proc.pid)
             if uid is not None:
                 isolation.kill_uid(uid)
+                result.survivors = len(isolation.uid_processes(uid))
             if proc.poll() is None:
                 proc.kill()
             proc.wait()

@@ -97,6 +97,7 @@ def _grade(record: dict, path: Path | None, data: bytes | None, lab: LabSpec, ti
     record["isolated"] = run.isolated
     record["reads_confined"] = run.reads_confined
     record["uid"] = run.uid
+    record["survivors"] = run.survivors
     score_cells(record, run, lab, where, _why_missing(run, timeout, memory_mb))
     graded_index = set(where.values())
     record["errors"] = [{"cell": r.index, "error": first_line(r.error)} for r in run.cells.values()
