@@ -606,6 +606,12 @@ def gpt_nanogpt_mean_vs_reference() -> str:
 
 
 @fact
+def gpt_meets_target() -> str:
+    """'meets' or 'does not meet': our GPT's mean best validation loss against nanoGPT's reference."""
+    return "meets" if load("gpt_vs_nanogpt")["results"]["summary"]["meets_target"] else "does not meet"
+
+
+@fact
 def gpt_mean_vs_nanogpt_mean() -> str:
     """'at or below' or 'above': our GPT's mean best validation loss against nanoGPT's mean over its seeds."""
     s = load("gpt_vs_nanogpt")["results"]["summary"]
