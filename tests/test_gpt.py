@@ -116,6 +116,26 @@ def test_nanogpt_log_gives_best_val_loss_and_throughput_without_the_evaluation_i
         parse_nanogpt_log("nothing here", 768)
 
 
+def test_seeded_nanogpt_copy_differs_from_the_checkout_only_in_its_seed_constant(tmp_path):
+    from course_lib.experiments.gpt import NANOGPT_SEED_LINE, seeded_nanogpt
+
+    checkout = tmp_path / "nanoGPT"
+    (checkout / "data").mkdir(parents=True)
+    source = f"import torch\nseed_offset = 0\n{NANOGPT_SEED_LINE}\nprint('train')\n"
+    (checkout / "train.py").write_text(source)
+    (checkout / "data" / "val.bin").write_bytes(b"\x01\x02")
+    assert seeded_nanogpt(checkout, 1337, tmp_path / "runs") == checkout  # its own seed: the checkout itself
+    copy = seeded_nanogpt(checkout, 7, tmp_path)
+    assert copy != checkout and (copy / "data" / "val.bin").read_bytes() == b"\x01\x02"
+    changed = [(a, b) for a, b in zip(source.splitlines(), (copy / "train.py").read_text().splitlines(), strict=True)
+               if a != b]
+    assert changed == [(NANOGPT_SEED_LINE, "torch.manual_seed(7 + seed_offset)")]
+    assert (checkout / "train.py").read_text() == source  # the checkout is untouched
+    (checkout / "train.py").write_text("torch.manual_seed(42)\n")
+    with pytest.raises(ValueError, match="found it 0 times"):
+        seeded_nanogpt(checkout, 7, tmp_path / "again")
+
+
 def test_references_file_holds_the_four_measured_reference_runs():
     from course_lib.experiments.gpt import reference
 

@@ -28,14 +28,18 @@ def test_lm_rows_read_every_saved_run_and_the_table_shows_their_numbers(tmp_path
     shutil.copy(results_dir() / "references.json", tmp_path)
     _write(tmp_path, "gpt_vs_nanogpt", {
         "ours": [_run(1.95, 1.93, seed=7, n_params=1234), _run(1.90, 1.91, seed=8, n_params=1234)],
-        "nanogpt": [{"best_val_loss": 1.89, "val_loss_whole_split": 1.92, "train_time_s": 80.0}],
+        "nanogpt": [{"best_val_loss": 1.89, "val_loss_whole_split": 1.92, "train_time_s": 80.0},
+                    {"best_val_loss": 1.93, "val_loss_whole_split": 1.94, "train_time_s": 81.0, "seed": 5,
+                     "tokens_per_s": 1900.0}],
         "summary": {"nanogpt_tokens_per_s": 2000.0}})
     setting = {"hidden_size": 128, "embed_dim": 128, "lr": 2e-3, "block": 64, "batch_size": 12}
     _write(tmp_path, "lm_protocol", {"runs": {"rnn": _run(2.01, 2.0, parameters=50, setting=setting),
                                               "lstm": _run(1.70, 1.72, parameters=150, setting=setting)}})
     rows = lm_rows(tmp_path)
-    assert [r["best_val_loss"] for r in rows] == [1.8857, 1.7872, 1.89, 1.95, 1.90, 2.01, 1.70]
-    assert best_row(rows)["model"] == "course_lib LSTM 1×128"  # nanoGPT's row is not one of ours
+    assert [r["best_val_loss"] for r in rows] == [1.8857, 1.7872, 1.89, 1.93, 1.95, 1.90, 2.01, 1.70]
+    assert best_row(rows)["model"] == "course_lib LSTM 1×128"  # nanoGPT's rows are not ours
+    assert [r["model"] for r in rows[2:4]] == ["nanoGPT, run here beside ours, seed 1337",
+                                               "nanoGPT, run here beside ours, seed 5"]
     assert best_row(rows, key="val_loss_whole_split")["val_loss_whole_split"] == 1.72
     table = lm_table(rows)
     assert "1.9500" in table and "1.8857" in table and "1,234" in table and "2,000" in table

@@ -564,6 +564,60 @@ def gpt_seed_spread() -> float:
     return max(losses) - min(losses)
 
 
+def _nanogpt_runs() -> list[dict]:
+    """nanoGPT's runs beside ours in ``gpt_vs_nanogpt.json``, one per seed."""
+    return load("gpt_vs_nanogpt")["results"]["nanogpt"]
+
+
+def _per_seed(runs: list[dict]) -> str:
+    return ", ".join(f"{r['best_val_loss']:.4f} (seed {r.get('seed', 1337)})" for r in runs)
+
+
+@fact
+def gpt_per_seed() -> str:
+    """Our GPT's best validation loss per seed, as text: '1.9215 (seed 1337), ...'."""
+    return _per_seed([r["results"] for r in _gpt_cpu_runs()])
+
+
+@fact
+def gpt_nanogpt_seeds() -> int:
+    """How many seeds of nanoGPT were run beside ours."""
+    return len(_nanogpt_runs())
+
+
+@fact
+def gpt_nanogpt_per_seed() -> str:
+    """nanoGPT's best validation loss per seed, as text: '1.8857 (seed 1337), ...'."""
+    return _per_seed(_nanogpt_runs())
+
+
+@fact
+def gpt_nanogpt_seed_spread() -> float:
+    """Largest minus smallest best validation loss over nanoGPT's seeds."""
+    losses = [r["best_val_loss"] for r in _nanogpt_runs()]
+    return max(losses) - min(losses)
+
+
+@fact
+def gpt_nanogpt_mean_vs_reference() -> str:
+    """'at or below' or 'above': nanoGPT's own mean over its seeds against its one-seed reference."""
+    return "at or below" if load("gpt_vs_nanogpt")["results"]["summary"]["nanogpt_best_val_loss"] <= \
+        load("references")["runs"]["nanogpt_cpu"]["best_val_loss"] else "above"
+
+
+@fact
+def gpt_meets_target() -> str:
+    """'meets' or 'does not meet': our GPT's mean best validation loss against nanoGPT's reference."""
+    return "meets" if load("gpt_vs_nanogpt")["results"]["summary"]["meets_target"] else "does not meet"
+
+
+@fact
+def gpt_mean_vs_nanogpt_mean() -> str:
+    """'at or below' or 'above': our GPT's mean best validation loss against nanoGPT's mean over its seeds."""
+    s = load("gpt_vs_nanogpt")["results"]["summary"]
+    return "at or below" if s["mean_best_val_loss"] <= s["nanogpt_best_val_loss"] else "above"
+
+
 @fact
 def gpt_time_at_nanogpt_speed() -> float:
     """Our GPT's 2000 steps at the speed of nanoGPT's reference run: its reference time x nanoGPT's

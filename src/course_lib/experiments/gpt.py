@@ -307,9 +307,36 @@ def parse_nanogpt_log(log: str, tokens_per_iter: int, eval_interval: int = 250) 
             "iters_timed": len(timed), "train_time_s": 2000 * tokens_per_iter / tokens_per_s}
 
 
-def run_nanogpt(nanogpt_dir: str | Path, out_dir: str | Path, block_size: int = 64) -> dict:
-    """Run nanoGPT's ``train.py`` unmodified in its CPU setting; return :func:`parse_nanogpt_log`'s
-    numbers plus the loss of its best checkpoint on the whole validation split (:func:`split_loss`).
+#: The one line of nanoGPT's ``train.py`` that fixes its seed (no command-line option sets it).
+NANOGPT_SEED_LINE = "torch.manual_seed(1337 + seed_offset)"
+
+
+def seeded_nanogpt(nanogpt_dir: str | Path, seed: int, into: str | Path) -> Path:
+    """A copy of the nanoGPT checkout in ``into`` whose ``train.py`` differs only in its seed constant
+    (1337 -> ``seed``); the checkout itself when ``seed`` is 1337.
+
+    Raises:
+        ValueError: if ``train.py`` does not contain :data:`NANOGPT_SEED_LINE` exactly once.
+    """
+    import shutil
+
+    nanogpt_dir = Path(nanogpt_dir)
+    source = (nanogpt_dir / "train.py").read_text()
+    if source.count(NANOGPT_SEED_LINE) != 1:
+        raise ValueError(f"expected {NANOGPT_SEED_LINE!r} once in {nanogpt_dir / 'train.py'}, "
+                         f"found it {source.count(NANOGPT_SEED_LINE)} times")
+    if seed == 1337:
+        return nanogpt_dir
+    copy = Path(into) / f"nanogpt_seed{seed}"
+    shutil.copytree(nanogpt_dir, copy, ignore=shutil.ignore_patterns(".git", "out*"))
+    (copy / "train.py").write_text(source.replace(NANOGPT_SEED_LINE, f"torch.manual_seed({seed} + seed_offset)"))
+    return copy
+
+
+def run_nanogpt(nanogpt_dir: str | Path, out_dir: str | Path, block_size: int = 64, seed: int = 1337) -> dict:
+    """Run nanoGPT's ``train.py`` in its CPU setting, unmodified except for its seed constant
+    (:func:`seeded_nanogpt`); return :func:`parse_nanogpt_log`'s numbers plus the loss of its best
+    checkpoint on the whole validation split (:func:`split_loss`).
 
     ``nanogpt_dir`` is a checkout of https://github.com/karpathy/nanoGPT with
     ``data/shakespeare_char/{train,val}.bin`` prepared from this repository's corpus.
@@ -317,7 +344,7 @@ def run_nanogpt(nanogpt_dir: str | Path, out_dir: str | Path, block_size: int = 
     import subprocess
     import sys
 
-    nanogpt_dir = Path(nanogpt_dir)
+    nanogpt_dir = seeded_nanogpt(nanogpt_dir, seed, out_dir)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "train.py", *NANOGPT_CPU_ARGS, f"--out_dir={out_dir}"],
                           cwd=nanogpt_dir, capture_output=True, text=True, check=True)
@@ -341,21 +368,23 @@ def run_nanogpt(nanogpt_dir: str | Path, out_dir: str | Path, block_size: int = 
             return self.net(x, targets=torch.zeros_like(x))[0]  # (B, T, V)
 
     data = ShakespeareChars(block_size, 12)
-    result.update(val_loss_whole_split=split_loss(FullLogits(), data.val, block_size), wall_time_s=wall,
+    result.update(seed=seed, val_loss_whole_split=split_loss(FullLogits(), data.val, block_size), wall_time_s=wall,
                   checkpoint_iter=int(ckpt["iter_num"]), command="python train.py " + " ".join(NANOGPT_CPU_ARGS))
     return result
 
 
 @dataclass
 class SideBySideConfig:
-    """Our GPT at nanoGPT's CPU setting for several seeds, and nanoGPT itself (when ``nanogpt_dir`` or
-    ``$NANOGPT_DIR`` is given), all on one machine in the same window of time so that throughputs
-    compare: one after the other (``parallel=False``) or all at once, one process each."""
+    """Our GPT at nanoGPT's CPU setting and nanoGPT itself (when ``nanogpt_dir`` or ``$NANOGPT_DIR`` is
+    given), each for several seeds, on one machine in the same window of time so that throughputs
+    compare: one after the other (``parallel=False``) or ``workers`` processes at once, one thread
+    each, the runs interleaved (ours seed s, nanoGPT seed s, ours next seed, ...)."""
 
     seeds: tuple[int, ...] = (1337, 0, 1)
     nanogpt_dir: str | None = None
-    nanogpt_runs: int = 1  # nanoGPT's seed is fixed (1337): more runs only repeat its timing
+    nanogpt_seeds: tuple[int, ...] = (1337, 0, 1)  # nanoGPT's seed constant, changed in a copy of it
     parallel: bool = True
+    workers: int = 2
     fast_attention: bool = False
     device: str | None = "cpu"
 
@@ -368,43 +397,57 @@ def _our_run(seed: int, fast_attention: bool, device: str | None) -> dict:
             "threads": torch.get_num_threads()}
 
 
-def _their_run(nanogpt_dir: str) -> dict:
+def _their_run(nanogpt_dir: str, seed: int = 1337) -> dict:
     import os
     import tempfile
 
     with tempfile.TemporaryDirectory() as out:
-        return {**run_nanogpt(nanogpt_dir, out), "threads_env": os.environ.get("OMP_NUM_THREADS")}
+        return {**run_nanogpt(nanogpt_dir, out, seed=seed), "threads_env": os.environ.get("OMP_NUM_THREADS")}
 
 
-@experiment("gpt_vs_nanogpt", small=lambda: SideBySideConfig(seeds=(1337,), parallel=False), full=SideBySideConfig)
+@experiment("gpt_vs_nanogpt", small=lambda: SideBySideConfig(seeds=(1337,), nanogpt_seeds=(1337,), parallel=False),
+            full=SideBySideConfig)
 def gpt_vs_nanogpt(config: SideBySideConfig) -> dict:
-    """Our GPT (several seeds) and nanoGPT on one machine at once: best val loss, whole-split loss, tokens/s."""
+    """Our GPT and nanoGPT, several seeds each, on one machine at once: best val loss, whole-split loss,
+    tokens/s, per seed and as means over the seeds."""
     import os
 
     nanogpt_dir = config.nanogpt_dir or os.environ.get("NANOGPT_DIR")
-    n_theirs = config.nanogpt_runs if nanogpt_dir else 0
+    their_seeds = tuple(config.nanogpt_seeds) if nanogpt_dir else ()
+    jobs = [("ours", s) for s in config.seeds] + [("nanogpt", s) for s in their_seeds]
+    jobs.sort(key=lambda job: (list(config.seeds) + list(their_seeds)).index(job[1]))  # interleave by seed
     if config.parallel:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(len(config.seeds) + n_theirs, mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(_our_run, s, config.fast_attention, config.device) for s in config.seeds]
-            their_futures = [pool.submit(_their_run, nanogpt_dir) for _ in range(n_theirs)]
-            ours, theirs = [f.result() for f in futures], [f.result() for f in their_futures]
+        with ProcessPoolExecutor(max(1, config.workers), mp_context=mp.get_context("spawn")) as pool:
+            futures = [pool.submit(_our_run, s, config.fast_attention, config.device) if who == "ours"
+                       else pool.submit(_their_run, nanogpt_dir, s) for who, s in jobs]
+            done = [(who, f.result()) for (who, _), f in zip(jobs, futures, strict=True)]
     else:
-        ours = [_our_run(s, config.fast_attention, config.device) for s in config.seeds]
-        theirs = [_their_run(nanogpt_dir) for _ in range(n_theirs)]
+        done = [(who, _our_run(s, config.fast_attention, config.device) if who == "ours"
+                 else _their_run(nanogpt_dir, s)) for who, s in jobs]
+    ours = [r for who, r in done if who == "ours"]
+    theirs = [r for who, r in done if who == "nanogpt"]
     mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    target = reference("nanogpt_cpu")["best_val_loss"]
     summary = {"mean_best_val_loss": mean([o["best_val_loss"] for o in ours]),
                "mean_val_loss_whole_split": mean([o["val_loss_whole_split"] for o in ours]),
-               "mean_tokens_per_s": mean([o["tokens_per_s"] for o in ours]), "concurrent_runs": config.parallel}
+               "mean_tokens_per_s": mean([o["tokens_per_s"] for o in ours]), "concurrent_runs": config.parallel,
+               "workers": config.workers if config.parallel else 1, "seeds": list(config.seeds),
+               "target_best_val_loss": target}
+    summary["meets_target"] = summary["mean_best_val_loss"] <= target
     if theirs:
-        summary.update(nanogpt_best_val_loss=mean([t["best_val_loss"] for t in theirs]),
+        summary.update(nanogpt_seeds=list(their_seeds),
+                       nanogpt_best_val_loss=mean([t["best_val_loss"] for t in theirs]),
                        nanogpt_val_loss_whole_split=mean([t["val_loss_whole_split"] for t in theirs]),
                        nanogpt_tokens_per_s=mean([t["tokens_per_s"] for t in theirs]))
+        summary["nanogpt_meets_target"] = summary["nanogpt_best_val_loss"] <= target
+        summary["best_val_loss_gap"] = summary["mean_best_val_loss"] - summary["nanogpt_best_val_loss"]
+        summary["whole_split_gap"] = summary["mean_val_loss_whole_split"] - summary["nanogpt_val_loss_whole_split"]
         summary["tokens_per_s_ratio"] = summary["mean_tokens_per_s"] / summary["nanogpt_tokens_per_s"]
     from course_lib.plotting.transformer import plot_gpt_vs_nanogpt
 
     out = {"ours": ours, "nanogpt": theirs, "summary": summary}
-    out["figure"] = plot_gpt_vs_nanogpt(out, reference("nanogpt_cpu")["best_val_loss"])
+    out["figure"] = plot_gpt_vs_nanogpt(out, target)
     return out

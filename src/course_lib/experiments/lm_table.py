@@ -110,11 +110,12 @@ def lm_rows(directory: str | Path | None = None, references: bool = True) -> lis
     if (directory / "gpt_vs_nanogpt.json").is_file():
         saved = load_results("gpt_vs_nanogpt", directory)
         where = where_note(saved["provenance"])
-        for t in saved["results"]["nanogpt"][:1]:  # the same seed each time: one row (its throughput: the mean)
-            rows.append({"model": "nanoGPT, run here beside ours", "parameters": None,
+        for t in saved["results"]["nanogpt"]:  # one row per seed of nanoGPT
+            rows.append({"model": f"nanoGPT, run here beside ours, seed {t.get('seed', 1337)}", "parameters": None,
                          "best_val_loss": t["best_val_loss"], "val_loss_whole_split": t["val_loss_whole_split"],
                          "train_time_s": t["train_time_s"],
-                         "tokens_per_s": saved["results"]["summary"]["nanogpt_tokens_per_s"], "where": where,
+                         "tokens_per_s": t.get("tokens_per_s", saved["results"]["summary"]["nanogpt_tokens_per_s"]),
+                         "where": where,
                          "reference": False, "file": "gpt_vs_nanogpt.json", "ours": False})
         for o in saved["results"]["ours"]:
             rows.append({"model": f"course_lib GPT 4×128, seed {o['seed']}", "parameters": o["n_params"],

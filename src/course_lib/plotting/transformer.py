@@ -140,14 +140,15 @@ def plot_long_context(results: dict, axes=None):
 
 def plot_gpt_vs_nanogpt(results: dict, reference: float | None = None, ax=None):
     """Validation loss (nanoGPT's 20-batch estimate) against step, one line per seed of our GPT and
-    one for nanoGPT run beside them (``results`` of the ``gpt_vs_nanogpt`` experiment); ``reference``
+    one per seed of nanoGPT run beside them (``results`` of the ``gpt_vs_nanogpt`` experiment); ``reference``
     as a dashed line."""
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.8))
     for o in results["ours"]:
         ax.plot(o["val_step"], o["val_loss"], "o-", ms=3, label=f"course_lib GPT, seed {o['seed']}")
-    for t in results["nanogpt"][:1]:
-        ax.plot(t["val_step"], t["val_loss"], "s--", ms=3, color="k", label="nanoGPT, run beside it")
+    for i, t in enumerate(results["nanogpt"]):
+        ax.plot(t["val_step"], t["val_loss"], "s--", ms=3, color=str(0.5 * i / max(1, len(results["nanogpt"]))),
+                label=f"nanoGPT, run beside it, seed {t.get('seed', 1337)}")
     if reference is not None:
         ax.axhline(reference, color="gray", ls=":", label=f"nanoGPT reference {reference}")
     ax.set_ylim(1.7, 2.8)
