@@ -68,3 +68,23 @@ def test_result_roles_in_table_rows_escape_their_format_pipe():
             if row.startswith("|") and re.search(r"\{result\}`[^`]*(?<!\\)\|", row):
                 bad.append(f"{page.relative_to(BOOK)}: {row[:90]}")
     assert not bad, "write \\| for the format separator inside a table:\n" + "\n".join(bad)
+
+
+def test_a_phrase_fact_renders_in_the_language_of_the_edition():
+    from course_lib.book.facts import Phrase
+
+    FACTS["_test_phrase"] = lambda: Phrase("above", ko="보다 높다")
+    try:
+        assert render("@_test_phrase") == "above" and render("@_test_phrase", "en") == "above"
+        assert render("@_test_phrase", "ko") == "보다 높다"
+    finally:
+        del FACTS["_test_phrase"]
+
+
+def test_word_facts_have_a_korean_rendering():
+    from course_lib.book.facts import Phrase
+
+    for name, func in FACTS.items():
+        value = func()
+        if isinstance(value, str) and value.isascii() and value.replace(" ", "").isalpha():
+            assert isinstance(value, Phrase) and "ko" in value.languages, f"{name} returns the word {value!r}"

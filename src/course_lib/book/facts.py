@@ -12,9 +12,26 @@ from typing import Any
 
 from course_lib.experiments.results import load_results
 
-__all__ = ["FACTS", "fact", "load"]
+__all__ = ["FACTS", "Phrase", "fact", "load"]
 
 FACTS: dict[str, Callable[[], Any]] = {}
+
+
+class Phrase(str):
+    """A word a fact returns ("above", "meets"), with its rendering in each other edition of the book.
+
+    ``Phrase("above", ko="보다 높다")`` prints as ``above`` in English and as ``보다 높다`` in the
+    Korean edition (the ``{result}`` role picks the build's language), so a translated sentence
+    never shows an English word in the middle.
+    """
+
+    def __new__(cls, text: str, **languages: str) -> Phrase:
+        obj = super().__new__(cls, text)
+        obj.languages = languages
+        return obj
+
+    def in_language(self, language: str | None) -> str:
+        return self.languages.get(language or "en", str(self))
 
 
 @cache
@@ -288,7 +305,7 @@ def _adding_facts() -> None:
 
     for c in _CELLS:
         _register(f"adding_goal_{c}",
-                  lambda c=c: "never" if _adding_run(c)["first_step_below_0.01"] is None
+                  lambda c=c: Phrase("never", ko="도달하지 못함") if _adding_run(c)["first_step_below_0.01"] is None
                   else f"{_adding_run(c)['first_step_below_0.01']:,d}",
                   f"First step with validation MSE < 0.01, {c}.")
         _register(f"adding_final_{c}", lambda c=c: Sci(_adding_run(c)["final_val_mse"]), f"Final MSE, {c}.")
@@ -544,11 +561,15 @@ def gpt_mean_best_val_loss() -> float:
     return sum(r["results"]["best_val_loss"] for r in runs) / len(runs)
 
 
+def _at_or_below(yes: bool) -> Phrase:
+    """A loss compared with a reference; in Korean the phrase follows "<reference>": "기준값보다 높다"."""
+    return Phrase("at or below", ko="보다 낮거나 같다") if yes else Phrase("above", ko="보다 높다")
+
+
 @fact
 def gpt_mean_vs_nanogpt() -> str:
     """'at or below' or 'above': our GPT's mean best validation loss against nanoGPT's reference."""
-    return "at or below" if gpt_mean_best_val_loss() <= load("references")["runs"]["nanogpt_cpu"]["best_val_loss"] \
-        else "above"
+    return _at_or_below(gpt_mean_best_val_loss() <= load("references")["runs"]["nanogpt_cpu"]["best_val_loss"])
 
 
 @fact
@@ -601,21 +622,23 @@ def gpt_nanogpt_seed_spread() -> float:
 @fact
 def gpt_nanogpt_mean_vs_reference() -> str:
     """'at or below' or 'above': nanoGPT's own mean over its seeds against its one-seed reference."""
-    return "at or below" if load("gpt_vs_nanogpt")["results"]["summary"]["nanogpt_best_val_loss"] <= \
-        load("references")["runs"]["nanogpt_cpu"]["best_val_loss"] else "above"
+    return _at_or_below(load("gpt_vs_nanogpt")["results"]["summary"]["nanogpt_best_val_loss"]
+                        <= load("references")["runs"]["nanogpt_cpu"]["best_val_loss"])
 
 
 @fact
 def gpt_meets_target() -> str:
     """'meets' or 'does not meet': our GPT's mean best validation loss against nanoGPT's reference."""
-    return "meets" if load("gpt_vs_nanogpt")["results"]["summary"]["meets_target"] else "does not meet"
+    if load("gpt_vs_nanogpt")["results"]["summary"]["meets_target"]:
+        return Phrase("meets", ko="달성한다")
+    return Phrase("does not meet", ko="달성하지 못한다")
 
 
 @fact
 def gpt_mean_vs_nanogpt_mean() -> str:
     """'at or below' or 'above': our GPT's mean best validation loss against nanoGPT's mean over its seeds."""
     s = load("gpt_vs_nanogpt")["results"]["summary"]
-    return "at or below" if s["mean_best_val_loss"] <= s["nanogpt_best_val_loss"] else "above"
+    return _at_or_below(s["mean_best_val_loss"] <= s["nanogpt_best_val_loss"])
 
 
 @fact

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from course_lib.book.facts import FACTS, load
+from course_lib.book.facts import FACTS, Phrase, load
 
 __all__ = ["ResultLookupError", "lookup", "render", "setup"]
 
@@ -56,10 +56,12 @@ def lookup(ref: str) -> Any:
     return value
 
 
-def render(text: str) -> str:
-    """``ref|fmt`` -> the formatted value."""
+def render(text: str, language: str | None = None) -> str:
+    """``ref|fmt`` -> the formatted value (a :class:`~course_lib.book.facts.Phrase` in ``language``)."""
     ref, _, spec = text.partition("|")
     value = lookup(ref)
+    if isinstance(value, Phrase):
+        return value.in_language(language)
     if spec:
         return format(value, spec)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -71,7 +73,7 @@ def result_role(name, rawtext, text, lineno, inliner, options=None, content=None
     from docutils import nodes
 
     try:
-        value = render(text)
+        value = render(text, getattr(inliner.document.settings.env.config, "language", None))
     except (ResultLookupError, FileNotFoundError, ValueError, TypeError) as exc:
         msg = inliner.reporter.error(f"{{result}}`{text}`: {exc}", line=lineno)
         return [inliner.problematic(rawtext, rawtext, msg)], [msg]
