@@ -148,7 +148,7 @@ dist: $(STAMP)
 # The wheel installed into a fresh environment outside the clone (reusing the installed torch etc.,
 # no network), then a full solution notebook and `course check` run from a temporary folder.
 wheel-test: dist
-	COURSE_WHEEL=$$(ls dist/course_lib-*.whl) $(NB_THREADS) $(PY) -m pytest -q tests/dist
+	COURSE_WHEEL=$$(ls $(CURDIR)/dist/course_lib-*.whl) $(NB_THREADS) $(PY) -m pytest -q tests/dist
 
 bench: $(STAMP)
 	$(PY) -m course_lib bench

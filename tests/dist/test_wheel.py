@@ -42,6 +42,7 @@ def fresh(tmp_path_factory):
     assert ROOT not in tmp.resolve().parents, "the test folder must be outside the clone"
     env = {k: v for k, v in os.environ.items() if k not in SCRUB}
     wheel = os.environ.get("COURSE_WHEEL")
+    wheel = str(Path(wheel).resolve()) if wheel else None  # the test runs pip from another folder
     if not wheel:
         out = _run([sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", tmp / "dist", ROOT],
                    ROOT, env)
