@@ -26,6 +26,7 @@ import fcntl
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
@@ -392,3 +393,14 @@ def test_a_submission_cannot_open_files_by_handle_past_the_path_rules():
     assert run.cells[0].ok and "opened" not in run.cells[0].output, run.cells[0].error
     if run.reads_confined:
         assert not run.cells[1].ok and "Permission denied" in run.cells[1].error
+
+
+def test_read_roots_follow_packages_linked_into_site_packages(tmp_path, monkeypatch):
+    """A venv whose packages are links (as the wheel test builds) must still import them."""
+    target = tmp_path / "elsewhere" / "pkg"
+    target.mkdir(parents=True)
+    site = tmp_path / "venv" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "pkg").symlink_to(target)
+    monkeypatch.setattr(sys, "path", [str(site)])
+    assert os.path.realpath(target) in isolation.read_roots()

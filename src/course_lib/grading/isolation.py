@@ -78,7 +78,15 @@ def prepare_workdir(workdir: Path, data_dir: Path | None) -> dict[str, str]:
 def read_roots() -> list[str]:
     """Folders the submission may read (and execute from) besides its own: system, Python, venv."""
     roots = ["/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev"]
-    roots += [sys.base_prefix, sys.prefix, *(p for p in sys.path if p.endswith("site-packages"))]
+    site = [p for p in sys.path if p.endswith("site-packages")]
+    roots += [sys.base_prefix, sys.prefix, *site]
+    for folder in site:  # an environment whose packages are links to elsewhere: their targets too
+        try:
+            entries = os.scandir(folder)
+        except OSError:
+            continue
+        with entries:
+            roots += [os.path.realpath(e.path) for e in entries if e.is_symlink()]
     seen, out = set(), []
     for root in roots:
         real = os.path.realpath(root)
