@@ -80,7 +80,7 @@ def read_roots() -> list[str]:
     roots = ["/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev"]
     site = [p for p in sys.path if p.endswith("site-packages")]
     roots += [sys.base_prefix, sys.prefix, *site]
-    for folder in site:  # an environment whose packages are links to elsewhere: their targets too
+    for folder in [p for p in sys.path if p and os.path.isdir(p)]:  # packages linked in from elsewhere: their targets
         try:
             entries = os.scandir(folder)
         except OSError:
