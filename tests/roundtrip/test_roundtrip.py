@@ -46,14 +46,19 @@ def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def _scores(course: Path, lab: str) -> dict[str, tuple[float, float, dict[str, float]]]:
+    """``student -> (autograded score, autograded max, {cell: score})``; manually graded answers
+    (a written answer: nbgrader leaves their ``auto_score`` empty until an instructor grades them)
+    are left out of both sums and listed with the score ``None``."""
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
         out = {}
         for student in ("full", "blank"):
             sub = gb.find_submission(lab, student)
-            cells = {g.name: g.score for nb in sub.notebooks for g in nb.grades}
-            out[student] = (sub.score, sub.max_score, cells)
+            grades = [g for nb in sub.notebooks for g in nb.grades]
+            auto = [g for g in grades if g.auto_score is not None]
+            cells = {g.name: (g.score if g.auto_score is not None else None) for g in grades}
+            out[student] = (sum(g.score for g in auto), sum(g.max_score for g in auto), cells)
         return out
 
 
