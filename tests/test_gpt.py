@@ -4,7 +4,9 @@ import pytest
 import torch
 
 from course_lib.errors import DTypeError
-from course_lib.experiments.gpt import LiveConfig, ShakespeareChars, bigram_baseline, run_gpt
+from course_lib.data.chars import RandomWindows, shakespeare
+from course_lib.experiments.gpt import LiveConfig, from_nanogpt, nanogpt_lr, run_gpt
+from course_lib.lm import bigram_loss
 from course_lib.transformer import GPT, GPTConfig
 
 
@@ -61,11 +63,12 @@ def test_gpt_rejects_float_ids_and_too_long_input():
 
 
 def test_shakespeare_batches_are_shifted_by_one_and_vocab_has_65_chars():
-    data = ShakespeareChars(block_size=16, batch_size=4, seed=0)
-    x, y = data.get_batch("train")
+    data = shakespeare()
+    x, y = RandomWindows(data.splits, batch_size=4, block=16, seed=0)("train")
     assert len(data.vocab) == 65 and x.shape == y.shape == (4, 16)
+    assert (len(data.train), len(data.val)) == (1_003_854, 111_540)  # nanoGPT's prepare.py split
     assert torch.equal(x[:, 1:], y[:, :-1])
-    assert 2.3 < bigram_baseline(data.train, data.val, 65) < 2.6
+    assert 2.3 < bigram_loss(data.train, data.val, 65) < 2.6
 
 
 def test_short_gpt_run_beats_the_bigram_baseline():
@@ -88,7 +91,7 @@ def test_experiment_configs_are_nanogpts_cpu_and_gpu_settings():
 
 
 def test_split_loss_predicts_every_character_after_the_first_once_within_its_window():
-    from course_lib.experiments.gpt import split_loss
+    from course_lib.lm import split_loss
 
     model = _gpt(block_size=8)
     ids = torch.randint(0, 11, (3 * 8 + 1 + 5,), generator=torch.Generator().manual_seed(2))  # 3 windows + tail
@@ -143,3 +146,33 @@ def test_references_file_holds_the_four_measured_reference_runs():
     assert all(reference(k)["where"] for k in ("nanogpt_cpu", "nanogpt_gpu", "lstm_cpu", "lstm_gpu"))
     with pytest.raises(KeyError, match="known"):
         reference("nanogpt_tpu")
+
+
+def test_nanogpt_schedule_warms_up_to_lr_then_decays_to_a_tenth():
+    from course_lib.experiments.gpt import CPUConfig
+
+    lr_at = nanogpt_lr(CPUConfig())
+    assert lr_at(0) == pytest.approx(1e-3 / 101) and lr_at(99) == pytest.approx(1e-3 * 100 / 101)
+    assert lr_at(100) == pytest.approx(1e-3) and lr_at(2000) == pytest.approx(1e-4)
+    assert all(lr_at(s) >= lr_at(s + 1) for s in range(100, 2000))
+
+
+def test_from_nanogpt_maps_every_weight_and_splits_c_attn_into_queries_keys_values():
+    config = GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, n_embd=16)
+    torch.manual_seed(0)
+    source = GPT(config)
+    D, sd = 16, {}
+    sd["transformer.wte.weight"] = sd["lm_head.weight"] = source.tok_emb.weight
+    sd["transformer.wpe.weight"], sd["transformer.ln_f.weight"] = source.pos_emb.weight, source.ln_f.weight
+    for i, b in enumerate(source.blocks):
+        h = f"_orig_mod.transformer.h.{i}." if i else f"transformer.h.{i}."  # a compiled model's prefix too
+        sd[h + "attn.c_attn.weight"] = torch.cat([b.attn.W_q.weight, b.attn.W_k.weight, b.attn.W_v.weight])  # (3D, D)
+        sd[h + "attn.c_proj.weight"], sd[h + "ln_1.weight"], sd[h + "ln_2.weight"] = \
+            b.attn.W_o.weight, b.ln_1.weight, b.ln_2.weight
+        sd[h + "mlp.c_fc.weight"], sd[h + "mlp.c_proj.weight"] = b.mlp.W_1.weight, b.mlp.W_2.weight
+    assert sd["transformer.h.0.attn.c_attn.weight"].shape == (3 * D, D)
+    copy = from_nanogpt(sd, config)
+    idx = torch.randint(0, 11, (2, 8), generator=torch.Generator().manual_seed(3))
+    torch.testing.assert_close(copy(idx), source(idx), rtol=0, atol=0)
+    with pytest.raises(KeyError):
+        from_nanogpt({k: v for k, v in sd.items() if "c_fc" not in k}, config)

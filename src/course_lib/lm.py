@@ -8,7 +8,8 @@ A language model predicts the next token from the ones before it,
 and is trained with *teacher forcing*: the input at step t is the true character, not the model's
 own guess. Two ways to cut a long id stream into batches are here: contiguous chunks for truncated
 BPTT (:class:`TBPTTBatches`, so a carried state continues the same text) and random windows
-(:func:`get_batch`, nanoGPT style, no state carried).
+(:func:`get_batch`, nanoGPT style, no state carried); both live in :mod:`course_lib.data.chars`
+and are re-exported here.
 """
 
 from __future__ import annotations
@@ -21,21 +22,25 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from course_lib.data import Vocab
-from course_lib.errors import ShapeError, VocabError, check_dtype, check_nonempty, check_shape
+from course_lib.data.chars import RandomWindows, TBPTTBatches, as_ids, batchify, random_windows
+from course_lib.errors import VocabError, check_dtype, check_nonempty, check_shape
 
 __all__ = [
     "CELLS",
     "make_recurrent",
     "CharLM",
     "check_ids",
+    "next_token_loss",
     "lm_loss_fn",
     "get_batch",
+    "random_windows",
     "RandomWindows",
     "batchify",
     "TBPTTBatches",
     "sample",
     "sample_next",
     "evaluate_stream",
+    "split_loss",
     "bigram_loss",
     "uniform_loss",
     "unit_activations",
@@ -131,94 +136,37 @@ class CharLM(nn.Module):
         return self.head(self.drop(h)), state  # (B, T, V)
 
 
-def lm_loss_fn(model: nn.Module, batch: tuple[Tensor, Tensor], state=None):
-    """Mean next-token cross-entropy (nats per character) for :func:`course_lib.train.fit`.
+def next_token_loss(logits: Tensor, targets: Tensor, reduction: str = "mean") -> Tensor:
+    r"""The language-model loss: mean cross-entropy of the next token over every position,
+    :math:`L = -\frac{1}{BT} \sum_{b,t} \log \operatorname{softmax}(z_{b,t})_{y_{b,t}}` (nats per token).
 
-    ``batch = (x, y)`` with y the inputs shifted by one. Returns ``(loss, state)``.
-    """
-    x, y = batch
-    logits, state = model(x, state)  # (B, T, V)
-    check_shape("y", y, tuple(x.shape))
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)), state
-
-
-def _as_ids(data: Tensor | Sequence[int]) -> Tensor:
-    data = torch.as_tensor(data)
-    check_dtype("data", data, "int")
-    if data.dim() != 1:
-        raise ShapeError(f"data must be a 1-D stream of ids, got shape {tuple(data.shape)}")
-    return data.long()
-
-
-def get_batch(data: Tensor, batch_size: int, block: int, generator: torch.Generator | None = None
-              ) -> tuple[Tensor, Tensor]:
-    """B random windows of length T from a 1-D id stream (nanoGPT style).
-
-    Shapes: data (N,) -> x (B, T), y (B, T) with ``y[:, t] = x[:, t + 1]`` in the stream.
+    Shapes: logits (B, T, V), targets (B, T) ids -> scalar (``reduction="sum"``: the sum, not the mean).
 
     Raises:
-        ShapeError: if the stream is shorter than ``block + 1``.
+        ShapeError: if targets is not (B, T) of the logits.
     """
-    data = _as_ids(data)
-    if block < 1 or len(data) < block + 1:
-        raise ShapeError(f"need a stream of at least block + 1 = {block + 1} ids and block >= 1, got {len(data)}")
-    ix = torch.randint(len(data) - block, (batch_size,), generator=generator)  # (B,)
-    x = torch.stack([data[i:i + block] for i in ix.tolist()])  # (B, T)
-    y = torch.stack([data[i + 1:i + 1 + block] for i in ix.tolist()])  # (B, T)
-    return x, y
+    check_shape("targets", targets, tuple(logits.shape[:-1]))
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                           reduction=reduction)  # (B*T, V) vs (B*T,)
 
 
-class RandomWindows:
-    """``get_batch(split)`` for :func:`course_lib.train.fit`: random windows of each split."""
+def lm_loss_fn(model: nn.Module, batch: tuple[Tensor, Tensor], state=None):
+    """:func:`next_token_loss` in :func:`course_lib.train.fit`'s form: ``(loss, state)``.
 
-    def __init__(self, splits: dict[str, Tensor], batch_size: int, block: int, seed: int = 0) -> None:
-        self.splits = {k: _as_ids(v) for k, v in splits.items()}
-        self.batch_size, self.block = batch_size, block
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def __call__(self, split: str) -> tuple[Tensor, Tensor]:
-        return get_batch(self.splits[split], self.batch_size, self.block, self.generator)
-
-
-def batchify(data: Tensor, batch_size: int) -> Tensor:
-    """Cut a stream into B contiguous rows (the tail that does not fit is dropped).
-
-    Row b holds ids ``[b*N', (b+1)*N')``, so consecutive chunks of a row continue the same text,
-    and a hidden state carried from one chunk to the next is meaningful.
-    Shapes: data (N,) -> (B, N // B).
+    ``batch = (x, y)`` with y the inputs shifted by one. ``model(x)`` may return logits (B, T, V)
+    (a GPT) or ``(logits, state)`` (a recurrent model, given the carried ``state`` when there is one).
     """
-    data = _as_ids(data)
-    n = len(data) // batch_size
-    if n < 2:
-        raise ShapeError(f"a stream of {len(data)} ids is too short for {batch_size} rows of >= 2 ids")
-    return data[: n * batch_size].view(batch_size, n)  # (B, N // B)
+    x, y = batch
+    out = model(x) if state is None else model(x, state)
+    logits, state = out if isinstance(out, tuple) else (out, None)  # (B, T, V)
+    return next_token_loss(logits, y), state
 
 
-class TBPTTBatches:
-    """``get_batch(split)`` for truncated BPTT: consecutive (B, T) chunks of :func:`batchify` rows.
-
-    Call ``k`` returns columns ``[kT, (k+1)T)`` of the rows (and the targets one to the right);
-    after the last full chunk it starts again from column 0 (``reset`` also does).
-    Use with ``TrainConfig(carry_state=True)``.
-    """
-
-    def __init__(self, splits: dict[str, Tensor], batch_size: int, block: int) -> None:
-        self.rows = {k: batchify(v, batch_size) for k, v in splits.items()}
-        for k, r in self.rows.items():
-            if r.shape[1] < block + 1:
-                raise ShapeError(f"split {k!r}: rows of {r.shape[1]} ids are too short for block {block}")
-        self.block = block
-        self.cursor = dict.fromkeys(self.rows, 0)
-
-    def reset(self) -> None:
-        self.cursor = dict.fromkeys(self.rows, 0)
-
-    def __call__(self, split: str) -> tuple[Tensor, Tensor]:
-        rows, i = self.rows[split], self.cursor[split]
-        if i + self.block + 1 > rows.shape[1]:
-            i = 0
-        self.cursor[split] = i + self.block
-        return rows[:, i:i + self.block], rows[:, i + 1:i + 1 + self.block]  # (B, T), (B, T)
+def get_batch(data: Tensor | Sequence[int], batch_size: int, block: int, generator: torch.Generator | None = None
+              ) -> tuple[Tensor, Tensor]:
+    """B random windows of length T from a 1-D id stream (nanoGPT style); see
+    :func:`course_lib.data.chars.random_windows`. Shapes: data (N,) -> x (B, T), y (B, T)."""
+    return random_windows(data, batch_size, block, generator)
 
 
 def sample_next(logits: Tensor, temperature: float = 1.0, generator: torch.Generator | None = None) -> Tensor:
@@ -280,9 +228,43 @@ def evaluate_stream(model: nn.Module, data: Tensor, batch_size: int = 32, block:
         x, y = rows[:, i:i + block], rows[:, i + 1:i + 1 + block]
         x = x[:, : y.shape[1]]
         logits, state = model(x, state)  # (B, t, V)
-        total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum"))
+        total += float(next_token_loss(logits, y, reduction="sum"))
         count += y.numel()
     model.train(was_training)
+    return total / count
+
+
+@torch.no_grad()
+def split_loss(model: nn.Module, ids: Tensor, block_size: int, batch_size: int = 128) -> float:
+    r"""Mean next-token cross-entropy over a **whole** split: cut ``ids`` into consecutive windows of
+    ``block_size + 1`` characters overlapping by one (window ``w`` predicts ``ids[w*T+1 .. (w+1)*T]``
+    from ``ids[w*T .. (w+1)*T - 1]``), so every character after the first is predicted exactly once,
+    from a context of 0 to ``block_size - 1`` earlier characters as in training. A recurrent model
+    starts each window from a zero state.
+
+    .. math:: \mathcal L = -\frac{1}{N} \sum_{t} \log p(x_{t+1} \mid \text{its window up to } t)
+
+    ``model(x)`` may return logits (B, T, V) or ``(logits, state)``. The last, shorter window is
+    included. Returns nats per character.
+    """
+    ids = as_ids(ids)
+    was = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    n = (len(ids) - 1) // block_size  # full windows
+    offsets = (torch.arange(n) * block_size)[:, None] + torch.arange(block_size + 1)  # (n, T + 1)
+    pieces = list(ids[offsets].split(batch_size))  # (b, T + 1) each
+    rest = ids[n * block_size:]  # the tail, shorter than a window
+    if len(rest) > 1:
+        pieces.append(rest[None])  # (1, T_rest + 1)
+    total, count = 0.0, 0
+    for chunk in pieces:
+        chunk = chunk.to(device)
+        out = model(chunk[:, :-1])
+        logits = out[0] if isinstance(out, tuple) else out  # (b, T, V)
+        total += float(next_token_loss(logits, chunk[:, 1:], reduction="sum"))
+        count += chunk[:, 1:].numel()
+    model.train(was)
     return total / count
 
 
@@ -296,7 +278,7 @@ def bigram_loss(train: Tensor, val: Tensor, vocab_size: int, alpha: float = 1.0)
 
     .. math:: p(b \mid a) = \frac{c(a, b) + \alpha}{c(a) + \alpha V}
     """
-    train, val = _as_ids(train), _as_ids(val)
+    train, val = as_ids(train), as_ids(val)
     counts = torch.zeros(vocab_size, vocab_size, dtype=torch.float64)  # (V, V)
     counts.index_put_((train[:-1], train[1:]), torch.ones(len(train) - 1, dtype=torch.float64), accumulate=True)
     logp = torch.log((counts + alpha) / (counts.sum(1, keepdim=True) + alpha * vocab_size))  # (V, V)

@@ -48,7 +48,15 @@ LossFn = Callable[[nn.Module, Batch, State], tuple[torch.Tensor, State]]
 @dataclass
 class TrainConfig:
     """Settings of :func:`fit`. ``clip_norm`` rescales the whole gradient when its L2 norm exceeds
-    it; ``clip_value`` clamps each component (either, both or neither)."""
+    it; ``clip_value`` clamps each component (either, both or neither).
+
+    Evaluation: by default after the update of every step ``s`` with ``s % eval_every == 0`` and
+    after the last one (``val_step`` holds ``s``). With ``eval_first`` it follows nanoGPT's
+    ``train.py``: before the first update and after every ``eval_every`` updates, the last included,
+    ``val_step`` holding the number of updates made (0, 250, ..., steps), and each step's training
+    batch drawn *before* that step's evaluation (nanoGPT fetches it during the previous step), so
+    that with ``seed=None`` and ``RandomWindows(seed=None)`` the random stream is the script's.
+    """
 
     steps: int = 1000
     lr: float = 1e-3
@@ -62,9 +70,12 @@ class TrainConfig:
     lr_decay: str = "constant"  # "constant" or "cosine" (to 10% of lr)
     eval_every: int = 100
     eval_batches: int = 20
+    eval_first: bool = False  # evaluate before the first update too; val_step then counts updates made
+    eval_train: bool = False  # also estimate the train loss (eval_batches train batches) at each evaluation
+    lr_at: Callable[[int], float] | None = field(default=None, repr=False)  # replaces warmup_steps/lr_decay
     carry_state: bool = False  # truncated BPTT: feed the detached state to the next batch
     device: str | None = None
-    seed: int = 0
+    seed: int | None = 0  # None: do not reseed (the caller's random stream continues)
     progress: bool = True
     checkpoint: str | None = None  # path; the best model (by val loss) is saved there
 
@@ -91,6 +102,7 @@ class History:
     grad_norm: list[float] = field(default_factory=list)
     val_step: list[int] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
+    train_estimate: list[float] = field(default_factory=list)  # with eval_train: train loss at each evaluation
     elapsed: list[float] = field(default_factory=list)
     train_time: float = 0.0
     device: str = "cpu"
@@ -161,6 +173,8 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
 
 
 def _lr_at(step: int, config: TrainConfig) -> float:
+    if config.lr_at is not None:
+        return config.lr_at(step)
     if config.warmup_steps and step < config.warmup_steps:
         return config.lr * (step + 1) / config.warmup_steps
     if config.lr_decay == "cosine" and config.steps > config.warmup_steps:
@@ -191,7 +205,8 @@ def fit(model: nn.Module, get_batch: Callable[[str], Batch], loss_fn: LossFn, co
         FloatingPointError: if the loss becomes NaN or inf (with the step number), rather than
             training on garbage.
     """
-    seed_everything(config.seed)
+    if config.seed is not None:
+        seed_everything(config.seed)
     device = get_device(config.device)
     model.to(device)
     model.train()
@@ -200,12 +215,32 @@ def fit(model: nn.Module, get_batch: Callable[[str], Batch], loss_fn: LossFn, co
     state: State = None
     best = math.inf
     train_time = 0.0
-    bar = tqdm(range(config.steps), disable=not config.progress, desc="train", leave=False)
+
+    def evaluate_now(step: int) -> None:
+        nonlocal best
+        if config.eval_train:
+            history.train_estimate.append(evaluate(model, get_batch, loss_fn, config.eval_batches, device, "train"))
+        val = evaluate(model, get_batch, loss_fn, config.eval_batches, device)
+        history.val_step.append(step)
+        history.val_loss.append(val)
+        history.elapsed.append(train_time)
+        bar.set_postfix(train=f"{history.train_loss[-1]:.3f}" if history.train_loss else "-", val=f"{val:.3f}")
+        if config.checkpoint and val < best:
+            save_checkpoint(config.checkpoint, model, optimizer, step, extra={"val_loss": val})
+        best = min(best, val)
+
+    bar = tqdm(range(config.steps + int(config.eval_first)), disable=not config.progress, desc="train", leave=False)
     for step in bar:
         t0 = time.perf_counter()
+        batch = to_device(get_batch("train"), device)
+        if config.eval_first and config.eval_every and (step % config.eval_every == 0 or step == config.steps):
+            train_time += time.perf_counter() - t0
+            evaluate_now(step)  # the model after `step` updates
+            t0 = time.perf_counter()
+        if step == config.steps:  # eval_first's extra round: nothing left to train
+            break
         for group in optimizer.param_groups:
             group["lr"] = _lr_at(step, config)
-        batch = to_device(get_batch("train"), device)
         loss, state = loss_fn(model, batch, state if config.carry_state else None)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"loss became {float(loss)} at step {step}; try a lower lr or clipping")
@@ -219,15 +254,8 @@ def fit(model: nn.Module, get_batch: Callable[[str], Batch], loss_fn: LossFn, co
             torch.cuda.synchronize()
         train_time += time.perf_counter() - t0
         last = step == config.steps - 1
-        if config.eval_every and (step % config.eval_every == 0 or last):
-            val = evaluate(model, get_batch, loss_fn, config.eval_batches, device)
-            history.val_step.append(step)
-            history.val_loss.append(val)
-            history.elapsed.append(train_time)
-            bar.set_postfix(train=f"{history.train_loss[-1]:.3f}", val=f"{val:.3f}")
-            if config.checkpoint and val < best:
-                save_checkpoint(config.checkpoint, model, optimizer, step, extra={"val_loss": val})
-            best = min(best, val)
+        if not config.eval_first and config.eval_every and (step % config.eval_every == 0 or last):
+            evaluate_now(step)
     history.train_time = train_time
     return history
 

@@ -14,8 +14,13 @@ batches of the validation split (``eval_iters=20`` in its CPU setting), the best
 :func:`split_loss`, the loss over the **whole** validation split cut into windows of ``block_size``.
 The reference numbers live in ``book/_static/results/references.json`` (:func:`load_references`).
 
-Data: the Shakespeare corpus split 90/10 at the character level, a 65-character vocabulary, random
-windows of ``block_size + 1`` characters (input and target shifted by one), as in nanoGPT.
+Data (:mod:`course_lib.data.chars`): the Shakespeare corpus split 90/10 at the character level, a
+65-character vocabulary, random windows of ``block_size + 1`` characters (input and target shifted
+by one). The training loop is nanoGPT's, random stream included: ``torch.manual_seed(seed)``
+initialises the model, the batches continue that stream (``RandomWindows(seed=None)``), each
+evaluation estimates the train loss and then the validation loss, and ``val_step`` counts the
+updates made (``TrainConfig(eval_first=True)``). With the same seed our GPT therefore sees the
+batches nanoGPT's script sees, from the same initial weights (:func:`from_nanogpt` maps the weights).
 """
 
 from __future__ import annotations
@@ -23,22 +28,24 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-from course_lib.data import Vocab, load_corpus, split_text
+from course_lib.data.chars import RandomWindows, shakespeare
 from course_lib.experiments.registry import experiment
+from course_lib.lm import bigram_loss, lm_loss_fn, split_loss
 from course_lib.paths import repo_path
 from course_lib.train import History, TrainConfig, fit
 from course_lib.transformer import GPT, GPTConfig
 from course_lib.utils import count_parameters, get_device, seed_everything
 
-__all__ = ["CPUConfig", "GPUConfig", "LiveConfig", "ShakespeareChars", "bigram_baseline", "lm_loss",
-           "load_references", "reference", "run_gpt", "split_loss"]
+__all__ = ["CPUConfig", "GPUConfig", "LiveConfig", "from_nanogpt", "load_references", "nanogpt_lr", "reference",
+           "run_gpt"]
 
 
 #: The file of measured reference runs, shipped with the repository.
@@ -124,82 +131,46 @@ class LiveConfig(CPUConfig):
     sample_chars: int = 200
 
 
-class ShakespeareChars:
-    """The corpus as id tensors, and nanoGPT-style random batches.
+def nanogpt_lr(config: CPUConfig) -> Callable[[int], float]:
+    r"""nanoGPT's learning-rate schedule (``get_lr`` in its ``train.py``): a linear warm-up
+    :math:`\eta (s + 1) / (W + 1)` for :math:`s < W`, then a cosine from :math:`\eta` down to
+    :math:`\eta / 10` at the last step."""
+    lr, warmup, steps, min_lr = config.lr, config.warmup_steps, config.steps, config.lr / 10
 
-    ``get_batch(split)`` returns ``(x, y)``, each (B, T) ids, ``y`` being ``x`` shifted by one.
+    def lr_at(step: int) -> float:
+        if step < warmup:
+            return lr * (step + 1) / (warmup + 1)
+        ratio = min(1.0, (step - warmup) / (steps - warmup))
+        return min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (lr - min_lr)
+
+    return lr_at
+
+
+def from_nanogpt(state_dict: dict[str, Tensor], config: GPTConfig) -> GPT:
+    """Our :class:`GPT` holding the weights of a nanoGPT checkpoint (``ckpt["model"]``).
+
+    nanoGPT packs the query, key and value projections in one ``c_attn`` of shape (3D, D), rows
+    ``[0, D)`` for the queries, then the keys, then the values; every other weight has a one-to-one
+    counterpart. The output head is tied to the token embedding in both.
+
+    Raises:
+        KeyError / RuntimeError: if the checkpoint does not have this configuration's weights.
     """
-
-    def __init__(self, block_size: int, batch_size: int, seed: int = 0, text: str | None = None) -> None:
-        text = load_corpus("tinyshakespeare") if text is None else text
-        train, val = split_text(text, 0.1)
-        self.vocab = Vocab.from_text(text, specials=())
-        self.train = torch.tensor(self.vocab.encode(train), dtype=torch.long)  # (N_train,)
-        self.val = torch.tensor(self.vocab.encode(val), dtype=torch.long)  # (N_val,)
-        self.block_size, self.batch_size = block_size, batch_size
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def get_batch(self, split: str) -> tuple[Tensor, Tensor]:
-        data = self.train if split == "train" else self.val
-        ix = torch.randint(len(data) - self.block_size - 1, (self.batch_size,), generator=self.generator)  # (B,)
-        offsets = ix[:, None] + torch.arange(self.block_size + 1)  # (B, T + 1)
-        window = data[offsets]  # (B, T + 1)
-        return window[:, :-1], window[:, 1:]  # (B, T), (B, T)
-
-
-def lm_loss(model: nn.Module, batch: tuple[Tensor, Tensor], state: None = None) -> tuple[Tensor, None]:
-    """Mean next-token cross-entropy (nats per character), in :func:`course_lib.train.fit`'s form."""
-    x, y = batch
-    logits = model(x)  # (B, T, V)
-    return nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten()), None
-
-
-@torch.no_grad()
-def split_loss(model: nn.Module, ids: Tensor, block_size: int, batch_size: int = 128) -> float:
-    r"""Mean next-token cross-entropy over a **whole** split: cut ``ids`` into consecutive windows of
-    ``block_size + 1`` characters overlapping by one (window ``w`` predicts ``ids[w*T+1 .. (w+1)*T]``
-    from ``ids[w*T .. (w+1)*T - 1]``), so every character after the first is predicted exactly once,
-    from a context of 0 to ``block_size - 1`` earlier characters as in training. A recurrent model
-    starts each window from a zero state.
-
-    .. math:: \mathcal L = -\frac{1}{N} \sum_{t} \log p(x_{t+1} \mid \text{its window up to } t)
-
-    ``model(x)`` may return logits (B, T, V) or ``(logits, state)``. The last, shorter window is
-    included. Returns nats per character.
-    """
-    was = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    n = (len(ids) - 1) // block_size  # full windows
-    starts = torch.arange(n) * block_size  # (n,)
-    offsets = starts[:, None] + torch.arange(block_size + 1)  # (n, T + 1)
-    windows = ids[offsets]  # (n, T + 1)
-    total, count = 0.0, 0
-    for chunk in windows.split(batch_size):
-        chunk = chunk.to(device)
-        out = model(chunk[:, :-1])
-        logits = out[0] if isinstance(out, tuple) else out  # (b, T, V)
-        total += float(nn.functional.cross_entropy(logits.flatten(0, 1), chunk[:, 1:].flatten(), reduction="sum"))
-        count += chunk[:, 1:].numel()
-    rest = ids[n * block_size:]  # the tail, shorter than a window
-    if len(rest) > 1:
-        out = model(rest[None, :-1].to(device))
-        logits = out[0] if isinstance(out, tuple) else out  # (1, T_rest, V)
-        total += float(nn.functional.cross_entropy(logits[0], rest[1:].to(device), reduction="sum"))
-        count += len(rest) - 1
-    model.train(was)
-    return total / count
-
-
-def bigram_baseline(train_ids: Tensor, val_ids: Tensor, vocab_size: int, alpha: float = 1.0) -> float:
-    """Validation cross-entropy (nats/char) of a count-based bigram model with add-``alpha`` smoothing.
-
-    The bar any model that looks further back than one character must beat.
-    """
-    counts = np.full((vocab_size, vocab_size), alpha)
-    np.add.at(counts, (train_ids[:-1].numpy(), train_ids[1:].numpy()), 1.0)
-    logp = np.log(counts / counts.sum(axis=1, keepdims=True))  # (V, V)
-    return float(-logp[val_ids[:-1].numpy(), val_ids[1:].numpy()].mean())
+    sd = {k.removeprefix("_orig_mod."): v for k, v in state_dict.items()}  # a compiled model's prefix
+    D = config.n_embd
+    ours = {"tok_emb.weight": sd["transformer.wte.weight"], "pos_emb.weight": sd["transformer.wpe.weight"],
+            "ln_f.weight": sd["transformer.ln_f.weight"], "lm_head.weight": sd["lm_head.weight"]}
+    for i in range(config.n_layer):
+        h = f"transformer.h.{i}."
+        W_q, W_k, W_v = sd[h + "attn.c_attn.weight"].split(D, dim=0)  # 3 x (D, D)
+        ours.update({f"blocks.{i}.ln_1.weight": sd[h + "ln_1.weight"], f"blocks.{i}.ln_2.weight": sd[h + "ln_2.weight"],
+                     f"blocks.{i}.attn.W_q.weight": W_q, f"blocks.{i}.attn.W_k.weight": W_k,
+                     f"blocks.{i}.attn.W_v.weight": W_v, f"blocks.{i}.attn.W_o.weight": sd[h + "attn.c_proj.weight"],
+                     f"blocks.{i}.mlp.W_1.weight": sd[h + "mlp.c_fc.weight"],
+                     f"blocks.{i}.mlp.W_2.weight": sd[h + "mlp.c_proj.weight"]})
+    model = GPT(config)
+    model.load_state_dict(ours, strict=True)
+    return model
 
 
 def _figure(history: History, label: str, reference: float | None):
@@ -223,46 +194,46 @@ def _figure(history: History, label: str, reference: float | None):
 
 def run_gpt(config: CPUConfig) -> dict:
     """Train a GPT with ``config``; return losses, times, throughput, samples, the model and the vocabulary."""
-    seed_everything(config.seed)
+    seed_everything(config.seed)  # nanoGPT's torch.manual_seed: it initialises the model, then draws the batches
     device = get_device(config.device)
-    data = ShakespeareChars(config.block_size, config.batch_size, seed=config.seed)
-    model = GPT(GPTConfig(vocab_size=len(data.vocab), block_size=config.block_size, n_layer=config.n_layer,
+    corpus = shakespeare()
+    model = GPT(GPTConfig(vocab_size=len(corpus.vocab), block_size=config.block_size, n_layer=config.n_layer,
                           n_head=config.n_head, n_embd=config.n_embd, dropout=config.dropout,
                           fast_attention=config.fast_attention))
-    train_cfg = TrainConfig(steps=config.steps, lr=config.lr, betas=(0.9, 0.99), clip_norm=config.clip_norm,
-                            warmup_steps=config.warmup_steps, lr_decay="cosine", eval_every=config.eval_every,
-                            eval_batches=config.eval_batches, device=str(device), seed=config.seed,
-                            progress=config.progress)
+    batches = RandomWindows(corpus.splits, config.batch_size, config.block_size, seed=None)  # the same stream
+    train_cfg = TrainConfig(steps=config.steps, lr=config.lr, clip_norm=config.clip_norm, lr_at=nanogpt_lr(config),
+                            eval_every=config.eval_every, eval_batches=config.eval_batches, eval_first=True,
+                            eval_train=True, device=str(device), seed=None, progress=config.progress)
     optimizer = model.configure_optimizer(config.lr, config.weight_decay, (0.9, 0.99))
     t0 = time.perf_counter()
-    history = fit(model, data.get_batch, lm_loss, train_cfg, optimizer=optimizer)
+    history = fit(model, batches, lm_loss_fn, train_cfg, optimizer=optimizer)
     wall = time.perf_counter() - t0
-    val_whole = split_loss(model, data.val, config.block_size)
+    val_whole = split_loss(model, corpus.val, config.block_size)
     gen = torch.Generator(device="cpu").manual_seed(config.seed)
-    start = torch.tensor([data.vocab.encode("\n")], device=device)  # (1, 1)
+    start = torch.tensor([corpus.vocab.encode("\n")], device=device)  # (1, 1)
     model.to("cpu")
     samples = {}
     for temp in (0.8, 1.0):
         ids = model.generate(start.cpu(), config.sample_chars, temperature=temp, top_k=200, use_cache=True,
                              generator=gen)
-        samples[f"T={temp}"] = data.vocab.decode(ids[0].tolist())
+        samples[f"T={temp}"] = corpus.vocab.decode(ids[0].tolist())
     tokens = config.steps * config.batch_size * config.block_size  # training tokens
     return {
         "best_val_loss": history.best_val_loss,
         "best_step": history.best_step,
         "final_val_loss": history.val_loss[-1] if history.val_loss else math.nan,
         "val_loss_whole_split": val_whole,
-        "val_tokens": len(data.val),
+        "val_tokens": len(corpus.val),
         "train_time_s": history.train_time,
         "wall_time_s": wall,
         "tokens_per_s": tokens / history.train_time if history.train_time else math.nan,
         "n_params": count_parameters(model),
-        "bigram_val_loss": bigram_baseline(data.train, data.val, len(data.vocab)),
+        "bigram_val_loss": bigram_loss(corpus.train, corpus.val, len(corpus.vocab)),
         "history": history.to_dict(),
         "samples": samples,
         "reference": reference("nanogpt_gpu" if isinstance(config, GPUConfig) else "nanogpt_cpu"),
         "model": model,
-        "vocab": data.vocab,
+        "vocab": corpus.vocab,
     }
 
 
@@ -350,27 +321,34 @@ def run_nanogpt(nanogpt_dir: str | Path, out_dir: str | Path, block_size: int = 
                           cwd=nanogpt_dir, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - t0
     result = parse_nanogpt_log(proc.stdout, tokens_per_iter=12 * block_size)
+    ckpt = torch.load(Path(out_dir) / "ckpt.pt", map_location="cpu", weights_only=False)
+    args = ckpt["model_args"]
+    ours = from_nanogpt(ckpt["model"], GPTConfig(vocab_size=args["vocab_size"], block_size=args["block_size"],
+                                                 n_layer=args["n_layer"], n_head=args["n_head"], n_embd=args["n_embd"],
+                                                 bias=args["bias"]))
+    result.update(seed=seed, val_loss_whole_split=split_loss(ours, shakespeare().val, block_size), wall_time_s=wall,
+                  checkpoint_iter=int(ckpt["iter_num"]), command="python train.py " + " ".join(NANOGPT_CPU_ARGS),
+                  log_val_loss=result["val_loss"], max_abs_logit_gap=_logit_gap(nanogpt_dir, ckpt, ours))
+    return result
+
+
+def _logit_gap(nanogpt_dir: Path, ckpt: dict, ours: GPT) -> float:
+    """Largest |logit difference| between nanoGPT's model (its own ``model.py``) and ours holding the
+    same checkpoint, on 4 validation windows: the two forward passes are the same function."""
+    import sys
+
     sys.path.insert(0, str(nanogpt_dir))
     try:
         import model as nanogpt_model  # nanoGPT's model.py
     finally:
         sys.path.pop(0)
-    ckpt = torch.load(Path(out_dir) / "ckpt.pt", map_location="cpu", weights_only=False)
     net = nanogpt_model.GPT(nanogpt_model.GPTConfig(**ckpt["model_args"]))
     net.load_state_dict(ckpt["model"])
-
-    class FullLogits(nn.Module):  # nanoGPT returns every position's logits only when given targets
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = net
-
-        def forward(self, x: Tensor) -> Tensor:
-            return self.net(x, targets=torch.zeros_like(x))[0]  # (B, T, V)
-
-    data = ShakespeareChars(block_size, 12)
-    result.update(seed=seed, val_loss_whole_split=split_loss(FullLogits(), data.val, block_size), wall_time_s=wall,
-                  checkpoint_iter=int(ckpt["iter_num"]), command="python train.py " + " ".join(NANOGPT_CPU_ARGS))
-    return result
+    net.eval()
+    ours.eval()
+    x, y = RandomWindows(shakespeare().splits, 4, ckpt["model_args"]["block_size"], seed=0)("val")  # (4, T)
+    with torch.no_grad():
+        return float((net(x, targets=y)[0] - ours(x)).abs().max())
 
 
 @dataclass
@@ -393,7 +371,8 @@ def _our_run(seed: int, fast_attention: bool, device: str | None) -> dict:
     r = run_gpt(CPUConfig(seed=seed, device=device, fast_attention=fast_attention, sample_chars=200))
     keep = ("best_val_loss", "best_step", "val_loss_whole_split", "train_time_s", "tokens_per_s", "n_params", "samples")
     return {"seed": seed, **{k: r[k] for k in keep}, "val_step": r["history"]["val_step"],
-            "val_loss": r["history"]["val_loss"], "elapsed": r["history"]["elapsed"],
+            "val_loss": r["history"]["val_loss"], "train_estimate": r["history"]["train_estimate"],
+            "elapsed": r["history"]["elapsed"],
             "threads": torch.get_num_threads()}
 
 
@@ -446,6 +425,11 @@ def gpt_vs_nanogpt(config: SideBySideConfig) -> dict:
         summary["best_val_loss_gap"] = summary["mean_best_val_loss"] - summary["nanogpt_best_val_loss"]
         summary["whole_split_gap"] = summary["mean_val_loss_whole_split"] - summary["nanogpt_val_loss_whole_split"]
         summary["tokens_per_s_ratio"] = summary["mean_tokens_per_s"] / summary["nanogpt_tokens_per_s"]
+        same = [(o, t) for o in ours for t in theirs if o["seed"] == t["seed"]]
+        if same:  # same seed, same random stream: nanoGPT prints 4 decimals, so a gap <= 5e-5 is no gap
+            summary["same_seed_max_val_gap"] = max(abs(a - b) for o, t in same
+                                                   for a, b in zip(o["val_loss"], t["val_loss"], strict=True))
+            summary["max_abs_logit_gap"] = max(t["max_abs_logit_gap"] for t in theirs)
     from course_lib.plotting.transformer import plot_gpt_vs_nanogpt
 
     out = {"ours": ours, "nanogpt": theirs, "summary": summary}
