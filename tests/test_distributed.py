@@ -72,7 +72,7 @@ def test_train_ddp_refuses_to_run_without_a_process_group():
 
 def test_random_windows_targets_are_inputs_shifted_by_one():
     ids = torch.arange(100)
-    x, y = random_windows(ids, batch_size=3, block_size=8, generator=torch.Generator().manual_seed(0))
+    x, y = random_windows(ids, batch_size=3, block=8, generator=torch.Generator().manual_seed(0))
     assert x.shape == y.shape == (3, 8)
     torch.testing.assert_close(y, x + 1)
 

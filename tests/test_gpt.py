@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from course_lib.errors import DTypeError
 from course_lib.data.chars import RandomWindows, shakespeare
+from course_lib.errors import DTypeError
 from course_lib.experiments.gpt import LiveConfig, from_nanogpt, nanogpt_lr, run_gpt
 from course_lib.lm import bigram_loss
 from course_lib.transformer import GPT, GPTConfig

@@ -31,12 +31,12 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 
 from course_lib.data import Vocab, load_corpus
-from course_lib.errors import check_shape
+from course_lib.data.chars import random_windows
+from course_lib.lm import lm_loss_fn
 from course_lib.utils import seed_everything
 
 Batch = tuple[Tensor, Tensor]
@@ -99,34 +99,10 @@ def init_distributed(backend: str = "gloo") -> tuple[int, int, torch.device]:
     return dist.get_rank(), dist.get_world_size(), device
 
 
-def random_windows(ids: Tensor, batch_size: int, block_size: int, generator: torch.Generator) -> Batch:
-    """Random windows of a 1-D id tensor: inputs ``x`` and next-character targets ``y``.
-
-    Shapes:
-        ids: (N,) with N > block_size -> x, y: (B, T) each, ``y[:, t] = x[:, t + 1]`` in the text.
-
-    Raises:
-        ShapeError: if ids is not 1-D; ValueError: if it is not longer than ``block_size``.
-    """
-    check_shape("ids", ids, ("N",))
-    if ids.numel() <= block_size:
-        raise ValueError(f"ids must be longer than block_size={block_size}, got {ids.numel()}")
-    starts = torch.randint(ids.numel() - block_size, (batch_size,), generator=generator)  # (B,)
-    offsets = torch.arange(block_size)                                                  # (T,)
-    x = ids[starts[:, None] + offsets]                                                  # (B, T)
-    y = ids[starts[:, None] + offsets + 1]                                              # (B, T)
-    return x, y
-
-
 def lm_loss(model: nn.Module, batch: Batch) -> Tensor:
-    """Mean next-token cross-entropy of a model mapping ids (B, T) to logits (B, T, V).
-
-    A model that returns a tuple (logits, state) is accepted; the first item is the logits.
-    """
-    x, y = batch
-    out = model(x)
-    logits = out[0] if isinstance(out, tuple) else out                 # (B, T, V)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))  # (B*T, V) vs (B*T,)
+    """Mean next-token cross-entropy of a model mapping ids (B, T) to logits (B, T, V) (or to
+    ``(logits, state)``): :func:`course_lib.lm.lm_loss_fn` without a carried state."""
+    return lm_loss_fn(model, batch)[0]
 
 
 def train_ddp(model: nn.Module, get_batch: Callable[[int], Batch], loss_fn: LossFn, config: DDPConfig,

@@ -41,6 +41,7 @@ __all__ = [
     "sample_next",
     "evaluate_stream",
     "split_loss",
+    "bigram_log_probs",
     "bigram_loss",
     "uniform_loss",
     "unit_activations",
@@ -273,16 +274,25 @@ def uniform_loss(vocab_size: int) -> float:
     return math.log(vocab_size)
 
 
-def bigram_loss(train: Tensor, val: Tensor, vocab_size: int, alpha: float = 1.0) -> float:
-    r"""Val cross-entropy of the count-based bigram model fitted on train, add-:math:`\alpha`:
+def bigram_log_probs(train: Tensor, vocab_size: int, alpha: float = 1.0) -> Tensor:
+    r"""The count-based bigram model fitted on ``train`` with add-:math:`\alpha` smoothing, as a table
+    of log-probabilities (row: the current character, column: the next):
 
-    .. math:: p(b \mid a) = \frac{c(a, b) + \alpha}{c(a) + \alpha V}
+    .. math:: \log p(b \mid a) = \log \frac{c(a, b) + \alpha}{c(a) + \alpha V}
+
+    Shapes: train (N,) ids -> (V, V) float64.
     """
-    train, val = as_ids(train), as_ids(val)
+    train = as_ids(train)
     counts = torch.zeros(vocab_size, vocab_size, dtype=torch.float64)  # (V, V)
     counts.index_put_((train[:-1], train[1:]), torch.ones(len(train) - 1, dtype=torch.float64), accumulate=True)
-    logp = torch.log((counts + alpha) / (counts.sum(1, keepdim=True) + alpha * vocab_size))  # (V, V)
-    return float(-logp[val[:-1], val[1:]].mean())
+    return torch.log((counts + alpha) / (counts.sum(1, keepdim=True) + alpha * vocab_size))  # (V, V)
+
+
+def bigram_loss(train: Tensor, val: Tensor, vocab_size: int, alpha: float = 1.0) -> float:
+    """Validation cross-entropy (nats/char) of :func:`bigram_log_probs`: the bar any model that looks
+    further back than one character must beat."""
+    val = as_ids(val)
+    return float(-bigram_log_probs(train, vocab_size, alpha)[val[:-1], val[1:]].mean())
 
 
 @torch.no_grad()

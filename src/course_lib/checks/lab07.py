@@ -22,8 +22,8 @@ from torch.nn import functional as F
 
 from course_lib.checks.core import check_array, check_finite, fail, seeded
 from course_lib.checks.protocol import register
-from course_lib.data import Vocab
-from course_lib.data.corpus import load_corpus, split_text
+from course_lib.data.chars import random_windows, shakespeare
+from course_lib.lm import bigram_log_probs, lm_loss_fn
 from course_lib.train import TrainConfig, fit
 from course_lib.transformer import TransformerBlock
 
@@ -396,37 +396,15 @@ class _TinyGPT(nn.Module):
 _BLOCK, _BATCH, _D, _HEADS, _LAYERS = 32, 16, 64, 4, 2
 
 
-def _corpus() -> tuple[Vocab, torch.Tensor, torch.Tensor]:
-    """Shakespeare as ids: the vocabulary, the first 90 % (train) and the rest (val)."""
-    text = load_corpus("tinyshakespeare")
-    train, val = split_text(text, 0.1)
-    vocab = Vocab.from_text(text, specials=())
-    return (vocab, torch.tensor(vocab.encode(train), dtype=torch.long),
-            torch.tensor(vocab.encode(val), dtype=torch.long))
-
-
-def _windows(data: torch.Tensor, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    ix = torch.randint(len(data) - _BLOCK - 1, (n,), generator=generator)  # (n,)
-    w = data[ix[:, None] + torch.arange(_BLOCK + 1)]  # (n, T + 1)
-    return w[:, :-1], w[:, 1:]
-
-
 def _eval_windows(seed: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    _, _, val = _corpus()
-    return _windows(val, n, torch.Generator().manual_seed(seed + 1))
-
-
-def _lm_loss(model: nn.Module, batch, state=None):
-    x, y = batch
-    logits = model(x)  # (B, T, V)
-    return F.cross_entropy(logits.flatten(0, 1), y.flatten()), None
+    return random_windows(shakespeare().val, n, _BLOCK, torch.Generator().manual_seed(seed + 1))  # (n, T) each
 
 
 def _measure_gpt(block_cls: Callable, *, steps: int, budget_s: float, seed: int, margin: float, n_eval: int,
                  device: str = "cpu") -> dict:
-    vocab, train, _ = _corpus()
+    corpus = shakespeare()
     with seeded(seed):
-        model = _TinyGPT(block_cls, len(vocab), _BLOCK, _D, _HEADS, _LAYERS)
+        model = _TinyGPT(block_cls, len(corpus.vocab), _BLOCK, _D, _HEADS, _LAYERS)
     g = torch.Generator().manual_seed(seed + 2)
     probe = torch.randn(1, 6, _D, generator=g)
     probe2 = probe.clone()
@@ -439,7 +417,7 @@ def _measure_gpt(block_cls: Callable, *, steps: int, budget_s: float, seed: int,
     g = torch.Generator().manual_seed(seed + 3)
     t0 = time.perf_counter()
     try:
-        fit(model, lambda split: _windows(train, _BATCH, g), _lm_loss,
+        fit(model, lambda split: random_windows(corpus.train, _BATCH, _BLOCK, g), lm_loss_fn,
             TrainConfig(steps=steps, lr=3e-3, warmup_steps=20, lr_decay="cosine", eval_every=0, seed=seed,
                         progress=False, device=device))
     except FloatingPointError as exc:
@@ -471,16 +449,15 @@ def _judge_gpt(m: dict, *, steps: int, budget_s: float, seed: int, margin: float
     if m.get("train_error"):
         fail(name, f"training failed: {m['train_error']}",
              "a NaN loss with a working block usually means the residual stream blows up: use the pre-LN form.")
-    vocab, train, val = _corpus()
+    corpus = shakespeare()
+    V = len(corpus.vocab)
     x, target = _eval_windows(seed, n_eval)
     logits = torch.as_tensor(m["logits"], dtype=torch.float64)
-    if tuple(logits.shape) != (*x.shape, len(vocab)):
-        fail(name, f"the model's logits have shape {tuple(logits.shape)}, expected {(*x.shape, len(vocab))}")
+    if tuple(logits.shape) != (*x.shape, V):
+        fail(name, f"the model's logits have shape {tuple(logits.shape)}, expected {(*x.shape, V)}")
     check_finite(name, "the trained model's logits", logits, "the training diverged: check the block (pre-LN).")
     model_nll = float(F.cross_entropy(logits.flatten(0, 1), target.flatten()))
-    counts = torch.ones(len(vocab), len(vocab), dtype=torch.float64)  # add-one smoothing (lm.bigram_loss's)
-    counts.index_put_((train[:-1], train[1:]), torch.ones(len(train) - 1, dtype=torch.float64), accumulate=True)
-    logp = torch.log(counts / counts.sum(1, keepdim=True))  # (V, V)
+    logp = bigram_log_probs(corpus.train, V)  # (V, V), add-one smoothing
     bigram_nll = float(-logp[x.flatten(), target.flatten()].mean())
     if not math.isfinite(model_nll) or model_nll > bigram_nll - margin:
         fail(name, f"validation loss {model_nll:.3f} nats/char does not beat the bigram model's {bigram_nll:.3f} "

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from course_lib.data import Vocab, load_corpus, split_text
+from course_lib.data import Vocab
+from course_lib.data.chars import shakespeare
 from course_lib.experiments.registry import experiment
 from course_lib.lm import (
     CharLM,
@@ -59,12 +60,8 @@ class CharLMConfig:
 
 def prepare_data(corpus_chars: int | None = None) -> tuple[Vocab, torch.Tensor, torch.Tensor]:
     """(vocab of the 65 characters, train ids, val ids) from the 90/10 character split."""
-    text = load_corpus("tinyshakespeare")
-    vocab = Vocab.from_text(text, specials=())
-    if corpus_chars is not None:
-        text = text[:corpus_chars]
-    train, val = split_text(text, 0.1)
-    return vocab, torch.tensor(vocab.encode(train)), torch.tensor(vocab.encode(val))
+    corpus = shakespeare(corpus_chars)
+    return corpus.vocab, corpus.train, corpus.val
 
 
 def build_model(config: CharLMConfig, vocab_size: int) -> CharLM:

@@ -3,7 +3,7 @@
 Protocol (nanoGPT's CPU setting): the Shakespeare corpus split 90/10, random windows of 64
 characters, batch 12, 2000 steps; every 250 steps the mean loss of 20 random validation batches
 (the "best validation loss" is the best of those), and at the end the loss on the **whole**
-validation split (:func:`course_lib.experiments.gpt.split_loss`), the stable figure.
+validation split (:func:`course_lib.lm.split_loss`), the stable figure.
 
 * the GPT: ``gpt_vs_nanogpt.json`` (several seeds, and nanoGPT itself run beside them), or, until
   that has been run, the single-seed runs ``gpt_shakespeare_small*.json`` of the same setting;
@@ -71,7 +71,7 @@ def _protocol_run(cell: str, config: LMProtocolConfig) -> dict:
     import torch
 
     from course_lib.experiments.char_lm import CharLMConfig, train_char_lm
-    from course_lib.experiments.gpt import split_loss
+    from course_lib.lm import split_loss
     from course_lib.utils import count_parameters
 
     if config.parallel:
