@@ -50,3 +50,25 @@ def test_long_context_run_reports_accuracy_and_step_time_per_length_and_model():
         assert [r["T"] for r in runs] == [8, 16]
         assert all(0 <= r["accuracy"] <= 1 and r["step_time_s"] > 0 for r in runs)
     assert len(out["figure"].axes) == 2
+
+
+def test_learning_rate_is_tuned_per_model_on_tuning_sequences_and_recorded():
+    from course_lib.experiments.long_context import tune_lr
+
+    cfg = LongContextConfig(lengths=(8,), steps=3, batch_size=4, test_size=8, models=("rnn",),
+                            lr_grid=(1e-3, 1e-2), tune_lengths=(8, 12))
+    tuning = tune_lr("rnn", cfg, "cpu")
+    assert tuning["chosen_lr"] in (1e-3, 1e-2) and tuning["lengths"] == [8, 12]
+    assert all(len(a) == 2 and all(0 <= x <= 1 for x in a) for a in tuning["accuracy"].values())
+    best = max(sum(a) for a in tuning["accuracy"].values())
+    assert sum(tuning["accuracy"][str(tuning["chosen_lr"])]) == best
+    out = run(cfg)
+    assert out["lr"]["rnn"] == out["tuning"]["rnn"]["chosen_lr"]
+
+
+def test_fast_attention_transformer_gives_the_readable_ones_logits():
+    cfg = LongContextConfig(lengths=(16,))
+    fast = make_model("transformer", cfg).double().eval()
+    slow = make_model("transformer", LongContextConfig(lengths=(16,), fast_attention=False)).double().eval()
+    x, _ = marked_recall_batch(4, 16, cfg.K, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(fast(x), slow(x))

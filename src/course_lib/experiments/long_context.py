@@ -97,13 +97,15 @@ class RecallTransformer(nn.Module):
     Shapes: x (B, T) ids -> logits (B, K).
     """
 
-    def __init__(self, K: int, d_model: int, n_heads: int, n_layers: int, d_ff: int, max_len: int) -> None:
+    def __init__(self, K: int, d_model: int, n_heads: int, n_layers: int, d_ff: int, max_len: int,
+                 fast_attention: bool = False) -> None:
         super().__init__()
         self.emb = nn.Embedding(2 * K + 1, d_model)
         nn.init.normal_(self.emb.weight, std=d_model ** -0.5)  # scaled by sqrt(d_model) below
         self.scale = d_model ** 0.5
         self.pos = SinusoidalPositionalEncoding(d_model, max_len)
-        self.blocks = nn.ModuleList(TransformerBlock(d_model, n_heads, d_ff) for _ in range(n_layers))
+        self.blocks = nn.ModuleList(TransformerBlock(d_model, n_heads, d_ff, fast_attention=fast_attention)
+                                    for _ in range(n_layers))
         self.ln = nn.LayerNorm(d_model)
         self.out = nn.Linear(d_model, K)
 
@@ -133,13 +135,17 @@ class LongContextConfig:
     n_layers: int = 2
     d_ff: int = 64
     models: tuple[str, ...] = MODELS
+    fast_attention: bool = True  # PyTorch's fused attention kernel (tested equal to the readable one)
+    lr_grid: tuple[float, ...] = ()  # if given: each model's lr is tuned on it first (see tune_lengths)
+    tune_lengths: tuple[int, ...] = ()  # the lengths the tuning averages over
     parallel: bool = False  # one process per model, all at once (their step times then share the machine)
     seed: int = 0
     device: str | None = None
 
 
 def _full() -> LongContextConfig:
-    return LongContextConfig(lengths=(16, 32, 64, 128), steps=250, test_size=512, parallel=True)
+    return LongContextConfig(lengths=(16, 32, 64, 128, 256, 512), steps=250, test_size=512, parallel=True,
+                             lr_grid=(1e-3, 3e-3, 1e-2, 3e-2), tune_lengths=(16, 32, 64))
 
 
 def make_model(name: str, config: LongContextConfig) -> nn.Module:
@@ -155,14 +161,18 @@ def make_model(name: str, config: LongContextConfig) -> nn.Module:
         return RecallRNN("lstm", config.K, config.emb_size, config.lstm_hidden)
     if name == "transformer":
         return RecallTransformer(config.K, config.d_model, config.n_heads, config.n_layers, config.d_ff,
-                                 max(config.lengths))
+                                 max((*config.lengths, *config.tune_lengths)), config.fast_attention)
     raise ValueError(f"model must be one of {MODELS}, got {name!r}")
 
 
-def _train_one(model: nn.Module, T: int, config: LongContextConfig, device: torch.device) -> dict:
-    gen = torch.Generator().manual_seed(config.seed + T)  # the same batches for every model at this length
+def _train_one(model: nn.Module, T: int, config: LongContextConfig, device: torch.device, lr: float,
+               tuning: bool = False) -> dict:
+    """Train on ``config.steps`` batches of length ``T`` and test on fresh sequences. ``tuning`` draws
+    the training and test sequences from other seeds than the measured runs, so the choice of the
+    learning rate never sees the test sequences."""
+    offset = 50_000 if tuning else 0
+    gen = torch.Generator().manual_seed(config.seed + T + offset)  # the same batches for every model at this length
     model.to(device).train()
-    lr = config.transformer_lr if isinstance(model, RecallTransformer) else config.lr
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     step_times, losses = [], []
     for _ in range(config.steps):
@@ -179,7 +189,7 @@ def _train_one(model: nn.Module, T: int, config: LongContextConfig, device: torc
         step_times.append(time.perf_counter() - t0)
         losses.append(loss.item())
     model.eval()
-    test_gen = torch.Generator().manual_seed(10_000 + T)
+    test_gen = torch.Generator().manual_seed(10_000 + T + offset)
     x, y = marked_recall_batch(config.test_size, T, config.K, test_gen, config.distractors)
     with torch.no_grad():
         correct = sum(int((model(xb.to(device)).argmax(-1).cpu() == yb).sum())
@@ -189,11 +199,29 @@ def _train_one(model: nn.Module, T: int, config: LongContextConfig, device: torc
             "train_time_s": sum(step_times), "final_loss": sum(losses[-20:]) / len(losses[-20:])}
 
 
-def _train_lengths(name: str, config: LongContextConfig, device: str) -> list[dict]:
+def _default_lr(name: str, config: LongContextConfig) -> float:
+    return config.transformer_lr if name == "transformer" else config.lr
+
+
+def tune_lr(name: str, config: LongContextConfig, device: str) -> dict:
+    """The learning rate of ``config.lr_grid`` with the best mean accuracy over ``config.tune_lengths``
+    (tuning sequences, not the test ones); ``{"grid", "lengths", "accuracy": {lr: [per length]},
+    "chosen_lr"}``. Ties go to the smaller rate."""
+    acc = {lr: [_train_one(make_model(name, config), T, config, torch.device(device), lr, tuning=True)["accuracy"]
+                for T in config.tune_lengths] for lr in config.lr_grid}
+    chosen = max(config.lr_grid, key=lambda lr: (sum(acc[lr]) / len(acc[lr]), -lr))
+    return {"grid": list(config.lr_grid), "lengths": list(config.tune_lengths),
+            "accuracy": {str(lr): a for lr, a in acc.items()}, "chosen_lr": chosen}
+
+
+def _train_lengths(name: str, config: LongContextConfig, device: str) -> dict:
     if config.parallel:
         torch.set_num_threads(1)
-    return [{"T": T, **_train_one(make_model(name, config), T, config, torch.device(device))}
+    tuning = tune_lr(name, config, device) if config.lr_grid else None
+    lr = tuning["chosen_lr"] if tuning else _default_lr(name, config)
+    rows = [{"T": T, **_train_one(make_model(name, config), T, config, torch.device(device), lr)}
             for T in config.lengths]
+    return {"rows": rows, "lr": lr, "tuning": tuning}
 
 
 @experiment("long_context", small=LongContextConfig, full=_full)
@@ -210,8 +238,12 @@ def run(config: LongContextConfig) -> dict:
 
         with ProcessPoolExecutor(len(config.models), mp_context=mp.get_context("spawn")) as pool:
             futures = {name: pool.submit(_train_lengths, name, config, str(device)) for name in config.models}
-            out["models"] = {name: f.result() for name, f in futures.items()}
+            done = {name: f.result() for name, f in futures.items()}
     else:
-        out["models"] = {name: _train_lengths(name, config, str(device)) for name in config.models}
+        done = {name: _train_lengths(name, config, str(device)) for name in config.models}
+    out["models"] = {name: d["rows"] for name, d in done.items()}
+    out["lr"] = {name: d["lr"] for name, d in done.items()}
+    out["tuning"] = {name: d["tuning"] for name, d in done.items() if d["tuning"]}
+    out["fast_attention"] = config.fast_attention
     out["figure"] = plot_long_context(out)
     return out
