@@ -29,7 +29,7 @@ from torch import Tensor, nn
 
 from course_lib.errors import check_dtype, check_shape
 from course_lib.stacked import StackedRecurrent
-from course_lib.torch_weights import torch_recurrent_weights
+from course_lib.torch_weights import copy_recurrent_weights
 
 __all__ = ["GRUCell", "GRU", "GATES", "gru_cell_step"]
 
@@ -97,16 +97,10 @@ class GRUCell(nn.Module):
     @torch.no_grad()
     def load_from_torch(self, cell: nn.GRUCell | nn.GRU, suffix: str = "_l0") -> GRUCell:
         """Copy the weights of an ``nn.GRUCell`` (or one layer/direction of an ``nn.GRU``, named by
-        ``suffix``): ``W_x = weight_ih.T``, ``W_h = weight_hh.T``, ``b_x = bias_ih``, ``b_h = bias_hh``.
-
-        Raises:
-            ShapeError: if the torch module's sizes differ from this cell's.
+        ``suffix``): ``W_x = weight_ih.T``, ``W_h = weight_hh.T``, ``b_x = bias_ih``, ``b_h = bias_hh``
+        (see :func:`course_lib.torch_weights.copy_recurrent_weights`; it raises ShapeError on other sizes).
         """
-        sfx = "" if isinstance(cell, nn.GRUCell) else suffix
-        W_x, W_h, b_ih, b_hh = torch_recurrent_weights(cell, sfx, 3, self.input_size, self.hidden_size)
-        self.W_x.copy_(W_x)
-        self.W_h.copy_(W_h)
-        for mine, bias in ((self.b_x, b_ih), (self.b_h, b_hh)):
+        for mine, bias in zip((self.b_x, self.b_h), copy_recurrent_weights(self, cell, suffix, 3), strict=True):
             mine.copy_(bias) if bias is not None else mine.zero_()
         return self
 

@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from course_lib.errors import check_dtype, check_shape
 from course_lib.stacked import StackedRecurrent
-from course_lib.torch_weights import torch_recurrent_weights
+from course_lib.torch_weights import copy_recurrent_weights
 
 __all__ = ["LSTMCell", "LSTM", "GATES", "lstm_cell_step"]
 
@@ -102,17 +102,12 @@ class LSTMCell(nn.Module):
     @torch.no_grad()
     def load_from_torch(self, cell: nn.LSTMCell | nn.LSTM, suffix: str = "_l0") -> LSTMCell:
         """Copy the weights of an ``nn.LSTMCell`` (or one layer/direction of an ``nn.LSTM``, named by
-        ``suffix`` such as ``"_l1_reverse"``): ``W_x = weight_ih.T``, ``b = bias_ih + bias_hh``.
-
-        Raises:
-            ShapeError: if the torch module's sizes differ from this cell's.
+        ``suffix`` such as ``"_l1_reverse"``): ``W_x = weight_ih.T``, ``b = bias_ih + bias_hh``
+        (see :func:`course_lib.torch_weights.copy_recurrent_weights`; it raises ShapeError on other sizes).
         """
-        sfx = "" if isinstance(cell, nn.LSTMCell) else suffix
-        W_x, W_h, b_ih, b_hh = torch_recurrent_weights(cell, sfx, 4, self.input_size, self.hidden_size)
-        self.W_x.copy_(W_x)
-        self.W_h.copy_(W_h)
+        biases = copy_recurrent_weights(self, cell, suffix, 4)
         self.b.zero_()
-        for bias in (b_ih, b_hh):
+        for bias in biases:
             if bias is not None:
                 self.b.add_(bias)
         return self

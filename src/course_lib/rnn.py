@@ -18,7 +18,7 @@ from torch import Tensor, nn
 
 from course_lib.errors import check_nonempty, check_shape
 from course_lib.stacked import StackedRecurrent
-from course_lib.torch_weights import torch_recurrent_weights
+from course_lib.torch_weights import copy_recurrent_weights
 
 __all__ = ["RNNCell", "RNN", "PATTERNS", "rnn_pattern", "pattern_toy_task", "train_pattern_toy"]
 
@@ -65,11 +65,7 @@ class RNNCell(nn.Module):
         ``W_xh`` is ``weight_ih`` transposed and ``b_h = bias_ih + bias_hh`` (one bias is enough for
         a plain RNN: both are added to the same pre-activation).
         """
-        if isinstance(rnn, nn.RNNCell):
-            suffix = ""
-        W_xh, W_hh, b_ih, b_hh = torch_recurrent_weights(rnn, suffix, 1, self.input_size, self.hidden_size)
-        self.W_xh.copy_(W_xh)
-        self.W_hh.copy_(W_hh)
+        b_ih, b_hh = copy_recurrent_weights(self, rnn, suffix, 1, names=("W_xh", "W_hh"))
         self.b_h.copy_(b_ih + b_hh if rnn.bias else torch.zeros_like(self.b_h))
         return self
 

@@ -45,16 +45,16 @@ VARIANTS = [
             "    h_next = np.tanh(a)\n    cache = (x, h_prev, W_xh, W_hh, a)",
             also=[("rnn_step_backward", "da = dh_next * (1 - h_next**2)", "da = dh_next / np.cosh(h_next)**2")]),
     variant("list of states stacked, BPTT with a running dh_next", "rnn_forward",
-            "h = np.zeros((N, T, h0.shape[1]))\n    caches = []\n    h_prev = h0\n    for t in range(T):\n"
+            "h = np.zeros((B, T, h0.shape[1]))\n    caches = []\n    h_prev = h0\n    for t in range(T):\n"
             "        h_prev, c = rnn_step_forward(x[:, t], h_prev, W_xh, W_hh, b)\n        h[:, t] = h_prev\n"
             "        caches.append(c)\n    return h, caches",
             "hs, caches, h_prev = [], [], h0\n    for t in range(T):\n"
             "        h_prev, c = rnn_step_forward(x[:, t], h_prev, W_xh, W_hh, b)\n"
             "        hs.append(h_prev)\n        caches.append(c)\n    return np.stack(hs, axis=1), caches",
             also=[("rnn_backward",
-                   "dh_prev = np.zeros((N, H))\n    for t in reversed(range(T)):\n"
+                   "dh_prev = np.zeros((B, H))\n    for t in reversed(range(T)):\n"
                    "        dx[:, t], dh_prev, dWx, dWh, dbt = rnn_step_backward(dh[:, t] + dh_prev, cache[t])",
-                   "dh_prev = np.zeros((N, H))\n    for t in range(T - 1, -1, -1):\n"
+                   "dh_prev = np.zeros((B, H))\n    for t in range(T - 1, -1, -1):\n"
                    "        dh_next = dh[:, t] + dh_prev\n"
                    "        dx[:, t], dh_prev, dWx, dWh, dbt = rnn_step_backward(dh_next, cache[t])")]),
 ]

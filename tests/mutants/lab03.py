@@ -47,7 +47,7 @@ MUTANTS = [
 
 VARIANTS = [
     variant("np.split and einsum forward", "lstm_step_forward",
-            "a = x @ W_x + h_prev @ W_h + b  # (N, 4H)\n    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])\n"
+            "a = x @ W_x + h_prev @ W_h + b  # (B, 4H)\n    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])\n"
             "    g, o = np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])",
             "a = np.einsum('nd,dk->nk', x, W_x) + np.einsum('nh,hk->nk', h_prev, W_h) + b\n"
             "    a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)\n"

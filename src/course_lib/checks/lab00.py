@@ -22,11 +22,11 @@ __all__ = ["check_softmax", "check_logsumexp", "check_one_hot"]
 
 def _softmax_inputs(seed: int, shape: tuple[int, int]) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    z = rng.normal(size=shape) * 3.0  # (N, V)
+    z = rng.normal(size=shape) * 3.0  # (B, V)
     big = z * 10.0 + 1000.0  # exp(1000) overflows float64: only the stable version survives
     v = rng.normal(size=shape[1])  # (V,)
     # rows near +800 and near -800: shifting by the global maximum underflows the low rows to 0 / 0
-    mixed = z + np.where(np.arange(shape[0]) % 2 == 0, 800.0, -800.0)[:, None]  # (N, V)
+    mixed = z + np.where(np.arange(shape[0]) % 2 == 0, 800.0, -800.0)[:, None]  # (B, V)
     return {"z": z, "big": big, "mixed": mixed, "v": v}
 
 
@@ -67,8 +67,8 @@ check_softmax = register("softmax", _measure_softmax, _judge_softmax, seed=0, sh
 
 
 def _logsumexp_inputs(seed: int, shape: tuple[int, int]) -> dict[str, np.ndarray]:
-    z = np.random.default_rng(seed).normal(size=shape)  # (N, V)
-    return {"z": z, "big": np.concatenate([z * 10 + 800.0, z * 10 - 800.0])}  # (2N, V)
+    z = np.random.default_rng(seed).normal(size=shape)  # (B, V)
+    return {"z": z, "big": np.concatenate([z * 10 + 800.0, z * 10 - 800.0])}  # (2B, V)
 
 
 def _measure_logsumexp(logsumexp: Callable, *, seed: int, shape: tuple[int, int]) -> dict:

@@ -34,17 +34,17 @@ def _weights(rng: np.random.Generator, D: int, H: int) -> dict[str, np.ndarray]:
 
 
 def _step_inputs(seed: int, sizes) -> dict[str, np.ndarray]:
-    """x (N, D), h_prev (N, H) and the weights of one step, from ``seed``."""
-    N, D, H = sizes
+    """x (B, D), h_prev (B, H) and the weights of one step, from ``seed``."""
+    B, D, H = sizes
     rng = np.random.default_rng(seed)
-    return {"x": rng.normal(size=(N, D)), "h_prev": rng.normal(size=(N, H)), **_weights(rng, D, H)}
+    return {"x": rng.normal(size=(B, D)), "h_prev": rng.normal(size=(B, H)), **_weights(rng, D, H)}
 
 
 def _seq_inputs(seed: int, sizes) -> dict[str, np.ndarray]:
-    """x (N, T, D), h0 (N, H) and the weights of a sequence, from ``seed``."""
-    N, T, D, H = sizes
+    """x (B, T, D), h0 (B, H) and the weights of a sequence, from ``seed``."""
+    B, T, D, H = sizes
     rng = np.random.default_rng(seed)
-    return {"x": rng.normal(size=(N, T, D)), "h0": rng.normal(size=(N, H)), **_weights(rng, D, H)}
+    return {"x": rng.normal(size=(B, T, D)), "h0": rng.normal(size=(B, H)), **_weights(rng, D, H)}
 
 
 def _pair(out) -> dict:
@@ -66,7 +66,7 @@ def _require_pair(name: str, m: dict, what: str) -> np.ndarray:
 def _step_hint(x, h_prev, W_xh, W_hh, b) -> Callable[[np.ndarray, np.ndarray], str | None]:
     def hint(got: np.ndarray, expected: np.ndarray) -> str | None:
         cands = {
-            "W_hh is used transposed: with row vectors it is h_prev @ W_hh (shape (N, H) @ (H, H)).":
+            "W_hh is used transposed: with row vectors it is h_prev @ W_hh (shape (B, H) @ (H, H)).":
                 np.tanh(x @ W_xh + h_prev @ W_hh.T + b),
             "the tanh is missing: h_next = tanh(x @ W_xh + h_prev @ W_hh + b).": x @ W_xh + h_prev @ W_hh + b,
             "the bias b is missing inside the tanh.": np.tanh(x @ W_xh + h_prev @ W_hh),
@@ -90,12 +90,12 @@ def _measure_step_forward(rnn_step_forward: Callable, *, seed: int, sizes) -> di
 
 def _judge_step_forward(m: dict, *, seed: int, sizes) -> str:
     """h_next of one step against the reference, with hints for a transposed weight, no tanh, no bias."""
-    N, D, H = sizes
+    B, D, H = sizes
     p = _step_inputs(seed, sizes)
     h = _require_pair("rnn_step_forward", m, "rnn_step_forward(x, h_prev, W_xh, W_hh, b)")
     expected, _ = ref.rnn_step_forward(**p)
     check_array("rnn_step_forward", "h_next", h, expected, tol=1e-8, hint=_step_hint(**p))
-    return f"h_next matches for N={N}, D={D}, H={H}"
+    return f"h_next matches for B={B}, D={D}, H={H}"
 
 
 check_rnn_step_forward = register("rnn_step_forward", _measure_step_forward, _judge_step_forward,
@@ -223,8 +223,8 @@ def _measure_forward(rnn_forward: Callable, *, seed: int, sizes) -> dict:
 
 
 def _judge_forward(m: dict, *, seed: int, sizes) -> str:
-    """All hidden states h (N, T, H) against the reference."""
-    N, T, D, H = sizes
+    """All hidden states h (B, T, H) against the reference."""
+    B, T, D, H = sizes
     h = _require_pair("rnn_forward", m, "rnn_forward(x, h0, W_xh, W_hh, b)")
     expected, _ = ref.rnn_forward(**_seq_inputs(seed, sizes))
 
@@ -234,7 +234,7 @@ def _judge_forward(m: dict, *, seed: int, sizes) -> str:
         return "h[:, t] is the state after reading x[:, t], starting from h0 (h0 itself is not in h)."
 
     check_array("rnn_forward", "h", h, expected, tol=1e-8, hint=hint)
-    return f"h matches for N={N}, T={T}, D={D}, H={H}"
+    return f"h matches for B={B}, T={T}, D={D}, H={H}"
 
 
 check_rnn_forward = register("rnn_forward", _measure_forward, _judge_forward, seed=0, sizes=(2, 6, 3, 4))

@@ -29,10 +29,10 @@ NAMES = ("x", "h_prev", "c_prev", "W_x", "W_h", "b")
 
 
 def lstm_inputs(seed: int = 0, sizes: tuple[int, int, int] = (3, 4, 5)) -> dict[str, np.ndarray]:
-    """Random float64 inputs of one step: N examples, D features, H hidden units."""
-    N, D, H = sizes
+    """Random float64 inputs of one step: B examples, D features, H hidden units."""
+    B, D, H = sizes
     rng = np.random.default_rng(seed)
-    return {"x": rng.normal(size=(N, D)), "h_prev": rng.normal(size=(N, H)), "c_prev": rng.normal(size=(N, H)),
+    return {"x": rng.normal(size=(B, D)), "h_prev": rng.normal(size=(B, H)), "c_prev": rng.normal(size=(B, H)),
             "W_x": rng.normal(size=(D, 4 * H)) * 0.5, "W_h": rng.normal(size=(H, 4 * H)) * 0.5,
             "b": rng.normal(size=4 * H)}
 
@@ -100,7 +100,7 @@ def _judge_step_forward(m: dict, *, seed: int, sizes) -> str:
     require_value("lstm_step_forward", "h_next", h)
     check_array("lstm_step_forward", "c_next", c, c_ref, tol=1e-8, hint=lambda g, e: _diagnose(p, as_numpy(h), g))
     check_array("lstm_step_forward", "h_next", h, h_ref, tol=1e-8, hint=lambda g, e: _diagnose(p, g, as_numpy(c)))
-    return f"h_next and c_next match the reference for (N, D, H) = {tuple(sizes)}"
+    return f"h_next and c_next match the reference for (B, D, H) = {tuple(sizes)}"
 
 
 check_lstm_step_forward = register("lstm_step_forward", _measure_step_forward, _judge_step_forward,
@@ -110,9 +110,9 @@ check_lstm_step_forward = register("lstm_step_forward", _measure_step_forward, _
 # --- one step backward --------------------------------------------------------------------------
 
 def _upstream(seed: int, sizes) -> tuple[np.ndarray, np.ndarray]:
-    N, _, H = sizes
+    B, _, H = sizes
     rng = np.random.default_rng(seed + 1)
-    return rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    return rng.normal(size=(B, H)), rng.normal(size=(B, H))
 
 
 def _backward_variant(p: dict, dh: np.ndarray, dc_next: np.ndarray, *, through_h: bool = True,

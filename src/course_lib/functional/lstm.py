@@ -31,8 +31,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 def lstm_step_forward(x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, W_x: np.ndarray,
                       W_h: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
-    """Shapes: x (N, D), h_prev (N, H), c_prev (N, H), W_x (D, 4H), W_h (H, 4H), b (4H,)
-    -> h_next (N, H), c_next (N, H), cache.
+    """Shapes: x (B, D), h_prev (B, H), c_prev (B, H), W_x (D, 4H), W_h (H, 4H), b (4H,)
+    -> h_next (B, H), c_next (B, H), cache.
 
     Raises:
         ShapeError: if the shapes do not fit together.
@@ -40,14 +40,14 @@ def lstm_step_forward(x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, W_x
     sizes = check_shape("W_h", W_h, ("H", None))
     H = sizes["H"]
     check_shape("W_h", W_h, (H, 4 * H))
-    check_shape("x", x, ("N", "D"))
+    check_shape("x", x, ("B", "D"))
     check_shape("W_x", W_x, (x.shape[1], 4 * H))
     check_shape("h_prev", h_prev, (x.shape[0], H))
     check_shape("c_prev", c_prev, (x.shape[0], H))
     check_shape("b", b, (4 * H,))
-    a = x @ W_x + h_prev @ W_h + b  # (N, 4H)
-    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), sigmoid(a[:, 3 * H:])  # 3 x (N, H)
-    g = np.tanh(a[:, 2 * H:3 * H])  # (N, H)
+    a = x @ W_x + h_prev @ W_h + b  # (B, 4H)
+    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), sigmoid(a[:, 3 * H:])  # 3 x (B, H)
+    g = np.tanh(a[:, 2 * H:3 * H])  # (B, H)
     c_next = f * c_prev + i * g
     tanh_c = np.tanh(c_next)
     h_next = o * tanh_c
@@ -56,18 +56,18 @@ def lstm_step_forward(x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, W_x
 
 
 def lstm_step_backward(dh_next: np.ndarray, dc_next: np.ndarray, cache: tuple) -> tuple[np.ndarray, ...]:
-    """Gradients of one step: -> dx (N, D), dh_prev (N, H), dc_prev (N, H), dW_x (D, 4H),
+    """Gradients of one step: -> dx (B, D), dh_prev (B, H), dc_prev (B, H), dW_x (D, 4H),
     dW_h (H, 4H), db (4H,)."""
     x, h_prev, c_prev, W_x, W_h, i, f, g, o, tanh_c = cache
-    dc = dc_next + dh_next * o * (1.0 - tanh_c**2)  # (N, H): both paths into c_next
+    dc = dc_next + dh_next * o * (1.0 - tanh_c**2)  # (B, H): both paths into c_next
     do = dh_next * tanh_c
     df = dc * c_prev
     di = dc * g
     dg = dc * i
     dc_prev = dc * f
-    da = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2), do * o * (1 - o)], axis=1)  # (N, 4H)
-    dx = da @ W_x.T  # (N, D)
-    dh_prev = da @ W_h.T  # (N, H)
+    da = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2), do * o * (1 - o)], axis=1)  # (B, 4H)
+    dx = da @ W_x.T  # (B, D)
+    dh_prev = da @ W_h.T  # (B, H)
     dW_x = x.T @ da  # (D, 4H)
     dW_h = h_prev.T @ da  # (H, 4H)
     db = da.sum(axis=0)  # (4H,)
