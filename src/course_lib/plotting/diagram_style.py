@@ -45,6 +45,7 @@ __all__ = [
     "BACKWARD",
     "RECURRENT",
     "FONTSIZE",
+    "GATE_WORD",
     "Box",
     "new_diagram",
     "setup_axes",
