@@ -14,7 +14,7 @@ NB_THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # Quiet pip's notes about local wheel folders that may or may not exist on a machine.
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: help venv assets book test lint unit sync nbval guard nbgrader-roundtrip book-build site-test dist wheel-test bench lab release experiments clean translations
+.PHONY: help venv assets book test lint unit sync nbval guard nbgrader-roundtrip book-build site-test dist wheel-test bench lab release experiments diagrams clean translations
 
 help:
 	@echo "make book     build the site into _build/html, the Korean edition into _build/html/ko"
@@ -24,6 +24,7 @@ help:
 	@echo "make release  regenerate labs/ (and labs/ko/) from solutions/"
 	@echo "make dist     build the course_lib sdist and wheel into dist/"
 	@echo "make translations  bring locale/ko's catalogues in step with the pages (then translate)"
+	@echo "make diagrams redraw every *_diagram.png and its Korean *_diagram.ko.png in book/_static/results"
 	@echo "make bench    print timings (scratch vs torch, grader, GPT throughput)"
 	@echo "make clean    remove build outputs (keeps .venv; 'make distclean' removes it too)"
 
@@ -161,6 +162,11 @@ release: $(STAMP)
 
 experiments: $(STAMP)
 	$(PY) -m course_lib experiment --list
+
+# every diagram experiment, in English (NAME.png) and Korean (NAME.ko.png; needs fonts-noto-cjk)
+diagrams: $(STAMP)
+	for name in $$($(PY) -m course_lib experiment --list | awk '$$1 ~ /_diagram$$/ {print $$1}'); do \
+	  for lang in en ko; do $(PY) -m course_lib experiment $$name --full --lang $$lang; done; done
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache .hypothesis dist build src/course_lib.egg-info

@@ -1,12 +1,18 @@
-"""``python -m course_lib experiment NAME [--full] [--device D] [--out DIR]``."""
+"""``python -m course_lib experiment NAME [--full] [--device D] [--out DIR] [--lang ko]``.
+
+``--lang ko`` draws an experiment's figure in Korean (the diagrams: a config with a ``lang`` field) and
+saves it as ``NAME.ko.png`` (with ``NAME.ko.json``), which the Korean edition shows in place of ``NAME.png``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from course_lib.experiments.registry import discover, get_experiment
 from course_lib.experiments.results import save_results
+from course_lib.plotting.labels import LANGUAGES
 from course_lib.utils import get_device
 
 
@@ -16,6 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--full", action="store_true", help="run the full configuration behind the book's figure")
     p.add_argument("--device", default=None, help="cpu, cuda or mps (default: best available)")
     p.add_argument("--out", default=None, help="results folder (default: book/_static/results)")
+    p.add_argument("--lang", default="en", choices=LANGUAGES,
+                   help="language of the figure's words (ko: saved as NAME.ko.png); experiments with a lang option")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -27,11 +35,18 @@ def main(args: argparse.Namespace) -> int:
     config = exp.full() if args.full else exp.small()
     if hasattr(config, "device"):
         config.device = str(get_device(args.device))
+    lang = getattr(args, "lang", "en")
+    if hasattr(config, "lang"):
+        config.lang = lang
+    elif lang != "en":
+        print(f"{args.name} has no --lang option: its figure is drawn in English only", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
     results = exp.run(config)
     wall = time.perf_counter() - t0
     figure = results.pop("figure", None)
-    path = save_results(args.name + ("" if args.full else "_small"), config, results,
+    name = args.name + ("" if args.full else "_small") + ("" if lang == "en" else f".{lang}")
+    path = save_results(name, config, results,
                         device=getattr(config, "device", None), seed=getattr(config, "seed", None),
                         wall_time=wall, figure=figure, directory=args.out)
     print(f"{args.name}: {wall:.1f} s -> {path}")

@@ -12,6 +12,11 @@ Example::
     h = box(ax, (1, 2), "$h_t$", kind="h")
     arrow(ax, x.top, h.bottom, label="$W_{xh}$")
 
+Every diagram is drawn in English or Korean by the same code: labels go through
+:func:`course_lib.plotting.labels.tr`, and :func:`render_diagram` draws a figure in a language,
+with a Hangul font for Korean and a check that no glyph is missing (a figure with empty boxes
+for characters is never returned).
+
 Kinds (the colour of a box says what it holds): ``x`` input, ``h`` hidden state, ``o`` logits /
 output, ``L`` loss, ``c`` cell state or context, ``gate`` a sigmoid gate, ``op`` a pointwise
 operation, ``attn`` attention, ``emb`` embedding, ``norm`` a normalisation, ``ff`` a feed-forward
@@ -20,13 +25,18 @@ layer, ``plain`` anything else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.text import Text
+
+from course_lib.plotting.labels import MissingFontError, language, require_hangul_font, tr
 
 __all__ = [
     "COLORS",
@@ -35,6 +45,7 @@ __all__ = [
     "BACKWARD",
     "RECURRENT",
     "FONTSIZE",
+    "GATE_WORD",
     "Box",
     "new_diagram",
     "setup_axes",
@@ -45,6 +56,13 @@ __all__ = [
     "label",
     "bracket",
     "legend",
+    "gate",
+    "state_line",
+    "check_positive",
+    "render_diagram",
+    "diagram_fonts",
+    "check_glyphs",
+    "translate_figure",
 ]
 
 # Fill colours by kind of node (light, so that black text reads on all of them).
@@ -68,6 +86,7 @@ FORWARD = "#212529"  # forward data flow
 BACKWARD = "#d63384"  # gradient flow (drawn dashed)
 RECURRENT = "#c0392b"  # hidden-to-hidden (recurrent) edges
 FONTSIZE = 10
+GATE_WORD = "#495057"  # the small word under a gate's symbol (forget, update, ...)
 
 
 @dataclass(frozen=True)
@@ -214,3 +233,120 @@ def legend(ax: Axes, entries: Sequence[tuple[str, str, bool]], loc: str = "lower
     """A legend of line styles: ``entries`` = ``[(text, colour, dashed), ...]``."""
     handles = [plt.Line2D([], [], color=c, ls="--" if d else "-", lw=1.4) for _, c, d in entries]
     ax.legend(handles, [t for t, _, _ in entries], loc=loc, fontsize=fontsize, frameon=False)
+
+
+def gate(ax: Axes, xy: Sequence[float], symbol: str, word: str, feed: Sequence[float], fontsize: float = FONTSIZE,
+         w: float = 0.95, h: float = 0.62) -> Box:
+    r"""A gate of a cell diagram: a box with its nonlinearity ``symbol`` (``r"$\sigma$"``, ``"tanh"``) over
+    its name ``word`` ("forget", "update"), fed by an arrow from ``feed`` (a point on the input bus)."""
+    x, y = float(xy[0]), float(xy[1])
+    g = box(ax, (x, y), "", kind="gate", w=w, h=h)
+    label(ax, (x, y + 0.1), symbol, fontsize=fontsize)
+    label(ax, (x, y - 0.17), word, fontsize=7, color=GATE_WORD)
+    arrow(ax, feed, g.bottom)
+    return g
+
+
+def state_line(ax: Axes, y: float, names: tuple[str, str], xs: tuple[float, float, float, float, float, float]
+               ) -> tuple[Box, Box]:
+    r"""The thick state line along the top of a cell diagram: ``names[0]`` comes in on the left, is
+    multiplied (:math:`\odot`), then added to (+), and leaves as ``names[1]`` on the right.
+
+    ``xs`` = (incoming name, start of the line, :math:`\odot`, +, end of the line, outgoing name).
+    Returns the two operation circles (:math:`\odot`, +).
+    """
+    x_in, x_start, x_times, x_plus, x_end, x_out = xs
+    label(ax, (x_in, y), names[0], fontsize=11)
+    times = op(ax, (x_times, y), r"$\odot$", fontsize=15)
+    plus = op(ax, (x_plus, y), "+", fontsize=14)
+    label(ax, (x_out, y), names[1], fontsize=11)
+    arrow(ax, (x_start, y), times.left, lw=2.2)
+    arrow(ax, times.right, plus.left, lw=2.2)
+    arrow(ax, plus.right, (x_end, y), lw=2.2)
+    return times, plus
+
+
+def check_positive(**kw: int) -> None:
+    """Refuse a size below 1.
+
+    Raises:
+        ValueError: naming the first argument below 1.
+    """
+    for name, v in kw.items():
+        if v < 1:
+            raise ValueError(f"{name} must be >= 1, got {v}")
+
+
+def diagram_fonts() -> list[str]:
+    """The font list of a Korean diagram: the installed Hangul font, then DejaVu Sans.
+
+    Raises:
+        MissingFontError: if no installed font draws Hangul.
+    """
+    return [require_hangul_font(), "DejaVu Sans"]
+
+
+class _MathtextLog(logging.Handler):
+    """Collects mathtext's "does not have a glyph" messages (logged, not warned, for text mixed with math)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "does not have a glyph" in message:
+            self.messages.append(message)
+
+
+def check_glyphs(fig: Figure) -> None:
+    """Draw ``fig`` once and refuse it if any character was missing from its fonts (drawn as an empty box).
+
+    Raises:
+        MissingFontError: listing the missing characters.
+    """
+    handler = _MathtextLog()
+    log = logging.getLogger("matplotlib.mathtext")
+    log.addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.canvas.draw()
+    finally:
+        log.removeHandler(handler)
+    missing = [str(w.message) for w in caught if issubclass(w.category, UserWarning)
+               and "missing from font" in str(w.message)] + handler.messages
+    if missing:
+        raise MissingFontError(f"{len(missing)} character(s) of the figure are missing from its fonts: "
+                               + "; ".join(sorted(set(missing))[:5]))
+
+
+def translate_figure(fig: Figure) -> Figure:
+    """Put every text of ``fig`` (titles, labels, legends) through :func:`tr`, for figures drawn by code
+    that does not call it itself. English text without a translation stays as it is."""
+    for text in fig.findobj(Text):
+        text.set_text(tr(text.get_text()))
+    return fig
+
+
+def render_diagram(draw: Callable[[], Figure], lang: str = "en") -> Figure:
+    """``draw()`` with its figure text in ``lang``.
+
+    English calls ``draw()`` as it is. Korean draws with the fonts :func:`diagram_fonts` (Hangul first,
+    then DejaVu Sans; mathematics keeps its own fonts) and checks the result with :func:`check_glyphs`.
+
+    Raises:
+        ValueError: if ``lang`` is not a language of :mod:`course_lib.plotting.labels`.
+        MissingFontError: if no Hangul font is installed, or a character of the figure has no glyph.
+    """
+    with language(lang):
+        if lang == "en":
+            return draw()
+        with plt.rc_context({"font.family": diagram_fonts()}):
+            fig = draw()
+            try:
+                check_glyphs(fig)
+            except MissingFontError:
+                plt.close(fig)
+                raise
+    return fig

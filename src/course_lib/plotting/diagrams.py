@@ -7,7 +7,8 @@ r"""Architecture diagrams of chapters 1-3, drawn with :mod:`course_lib.plotting.
 
 The symbols are the book's (appendix "Notation"): inputs :math:`x_t`, states :math:`h_t`, logits
 :math:`o_t`, losses :math:`L_t`, weights :math:`W_{xh}, W_{hh}, W_{hy}`, gates
-:math:`f_t, i_t, g_t, o_t` and cell state :math:`c_t`. Every function returns a ``Figure``.
+:math:`f_t, i_t, g_t, o_t` and cell state :math:`c_t`. Every function returns a ``Figure``; its words
+are drawn in the current language (:func:`course_lib.plotting.labels.language`).
 """
 
 from __future__ import annotations
@@ -21,23 +22,21 @@ from course_lib.plotting.diagram_style import (
     arrow,
     box,
     bracket,
+    check_positive,
+    gate,
     label,
     legend,
     line,
     new_diagram,
     op,
     setup_axes,
+    state_line,
 )
+from course_lib.plotting.labels import tr
 
 __all__ = ["plot_stacked_rnn", "plot_bidirectional_rnn", "plot_bptt_chunks", "plot_lstm_cell"]
 
 BACKWARD_RNN = "#0d6efd"  # the right-to-left RNN of a bidirectional layer
-
-
-def _check_positive(**kw: int) -> None:
-    for name, v in kw.items():
-        if v < 1:
-            raise ValueError(f"{name} must be >= 1, got {v}")
 
 
 def plot_stacked_rnn(T: int = 4, num_layers: int = 3) -> Figure:
@@ -49,7 +48,7 @@ def plot_stacked_rnn(T: int = 4, num_layers: int = 3) -> Figure:
     Raises:
         ValueError: if ``T`` or ``num_layers`` is below 1.
     """
-    _check_positive(T=T, num_layers=num_layers)
+    check_positive(T=T, num_layers=num_layers)
     dx, dy = 1.7, 1.25
     width, height = 1.6 + dx * T + 1.4, 1.0 + dy * (num_layers + 1) + 0.2
     fig, ax = new_diagram(width, height, scale=0.85)
@@ -69,7 +68,7 @@ def plot_stacked_rnn(T: int = 4, num_layers: int = 3) -> Figure:
             arrow(ax, below[t].top, h.bottom, label=f"${w_in}$" if t == 0 else "", label_offset=(0.42, 0))
             prev = h
             row.append(h)
-        label(ax, (col[-1] + 0.75, y), f"layer {layer}", ha="left", fontsize=8)
+        label(ax, (col[-1] + 0.75, y), tr("layer {}").format(layer), ha="left", fontsize=8)
         below = row
     for t, c in enumerate(col):
         o = box(ax, (c, y_o), f"$o_{t + 1}$", kind="o")
@@ -84,7 +83,7 @@ def plot_bidirectional_rnn(T: int = 4) -> Figure:
     Raises:
         ValueError: if ``T`` is below 1.
     """
-    _check_positive(T=T)
+    check_positive(T=T)
     dx = 2.0
     col = [1.7 + dx * t for t in range(T)]
     width, height = col[-1] + 1.7, 5.7
@@ -118,8 +117,8 @@ def plot_bidirectional_rnn(T: int = 4) -> Figure:
         line(ax, [f.at(1, 0.5), (c + 0.6, y_f + 0.12), (c + 0.6, y_o), o.right], color="#6c757d", lw=1.0)
     label(ax, (0.1, y_o + 0.9), r"$o_t = W_{hy}[\overrightarrow{h}_t;\ \overleftarrow{h}_t] + b_y$", ha="left",
           fontsize=10)
-    legend(ax, [("forward RNN (left to right)", RECURRENT, False), ("backward RNN (right to left)", BACKWARD_RNN,
-                                                                   False)], loc="upper right")
+    legend(ax, [(tr("forward RNN (left to right)"), RECURRENT, False),
+               (tr("backward RNN (right to left)"), BACKWARD_RNN, False)], loc="upper right")
     return fig
 
 
@@ -138,7 +137,7 @@ def _chain(ax, T: int, chunk: int | None, y_h: float = 0.9, y_l: float = 2.1, dx
         if t > 0:
             if boundary:
                 label(ax, ((prev.x + h.x) / 2, y_h - 0.42), "×", color=BACKWARD, fontsize=16)
-                label(ax, ((prev.x + h.x) / 2, y_h - 0.78), "detach", color=BACKWARD, fontsize=7)
+                label(ax, ((prev.x + h.x) / 2, y_h - 0.78), tr("detach"), color=BACKWARD, fontsize=7)
             else:
                 arrow(ax, h.at(-0.4, -1), prev.at(0.4, -1), color=BACKWARD, dashed=True, rad=-0.45)
         prev = h
@@ -146,7 +145,7 @@ def _chain(ax, T: int, chunk: int | None, y_h: float = 0.9, y_l: float = 2.1, dx
     if chunk is not None:
         for k, start in enumerate(range(0, T, chunk)):
             end = min(start + chunk, T) - 1
-            bracket(ax, cols[start] - 0.4, cols[end] + 0.4, y_h - 1.15, f"chunk {k + 1}")
+            bracket(ax, cols[start] - 0.4, cols[end] + 0.4, y_h - 1.15, tr("chunk {}").format(k + 1))
 
 
 def plot_bptt_chunks(T: int = 9, chunk: int = 3) -> Figure:
@@ -158,18 +157,19 @@ def plot_bptt_chunks(T: int = 9, chunk: int = 3) -> Figure:
     Raises:
         ValueError: if ``T`` or ``chunk`` is below 1, or ``chunk`` is not below ``T``.
     """
-    _check_positive(T=T, chunk=chunk)
+    check_positive(T=T, chunk=chunk)
     if chunk >= T:
         raise ValueError(f"chunk must be smaller than T={T} to show a boundary, got {chunk}")
     width, height = 1.3 + 1.25 * T, 3.3
     fig, axes = plt.subplots(2, 1, figsize=(width * 0.85, 2 * height * 0.85))
-    for ax, c, title in ((axes[0], None, f"full BPTT: the gradient of every $L_t$ flows back to $h_1$ ({T} steps)"),
-                         (axes[1], chunk, f"truncated BPTT, chunks of {chunk}: the state is carried on, "
-                                          "the gradient stops at each boundary")):
+    titles = (tr("full BPTT: the gradient of every $L_t$ flows back to $h_1$ ({} steps)").format(T),
+              tr("truncated BPTT, chunks of {}: the state is carried on, the gradient stops at each boundary"
+                 ).format(chunk))
+    for ax, c, title in ((axes[0], None, titles[0]), (axes[1], chunk, titles[1])):
         setup_axes(ax, width, height, y0=-0.75)
         _chain(ax, T, c)
         ax.set_title(title, fontsize=10)
-    legend(axes[0], [("forward (values)", RECURRENT, False), ("gradient", BACKWARD, True)], loc="lower left")
+    legend(axes[0], [(tr("forward (values)"), RECURRENT, False), (tr("gradient"), BACKWARD, True)], loc="lower left")
     fig.tight_layout()
     return fig
 
@@ -184,14 +184,8 @@ def plot_lstm_cell() -> Figure:
     box(ax, (5.1, 3.15), "", kind="plain", w=7.6, h=5.2, zorder=0)  # the cell
     y_c, y_h, y_bus, y_gate = 5.2, 0.75, 1.55, 2.55
     # cell-state line
-    label(ax, (0.55, y_c), "$c_{t-1}$", fontsize=11)
-    forget = op(ax, (2.5, y_c), r"$\odot$", fontsize=15)
-    add = op(ax, (5.0, y_c), "+", fontsize=14)
-    label(ax, (9.85, y_c), "$c_t$", fontsize=11)
-    arrow(ax, (0.95, y_c), forget.left, lw=2.2)
-    arrow(ax, forget.right, add.left, lw=2.2)
-    arrow(ax, add.right, (9.45, y_c), lw=2.2)
-    label(ax, (6.5, y_c + 0.3), "cell state: no matrix product", fontsize=7.5, color="#6c757d")
+    forget, add = state_line(ax, y_c, ("$c_{t-1}$", "$c_t$"), (0.55, 0.95, 2.5, 5.0, 9.45, 9.85))
+    label(ax, (6.5, y_c + 0.3), tr("cell state: no matrix product"), fontsize=7.5, color="#6c757d")
     # hidden state and input enter, are concatenated, and feed the four gates
     label(ax, (0.55, y_h), "$h_{t-1}$", fontsize=11)
     label(ax, (1.55, -0.05), "$x_t$", fontsize=11)
@@ -203,11 +197,7 @@ def plot_lstm_cell() -> Figure:
              (5.0, "tanh", "$g_t$", "candidate"), (6.6, r"$\sigma$", "$o_t$", "output")]
     boxes = {}
     for x, sym, name, word in gates:
-        g = box(ax, (x, y_gate), "", kind="gate", w=0.95, h=0.62)
-        label(ax, (x, y_gate + 0.1), sym, fontsize=10)
-        label(ax, (x, y_gate - 0.17), word, fontsize=7, color="#495057")
-        arrow(ax, (x, y_bus), g.bottom)
-        boxes[name] = g
+        boxes[name] = gate(ax, (x, y_gate), sym, tr(word), feed=(x, y_bus))
     # forget gate scales the memory
     arrow(ax, boxes["$f_t$"].top, forget.bottom, label="$f_t$", label_offset=(0.22, 0.2))
     # input gate times candidate is added
@@ -226,7 +216,7 @@ def plot_lstm_cell() -> Figure:
     line(ax, [show.bottom, (7.9, y_h), (9.45, y_h)])
     label(ax, (9.85, y_h), "$h_t$", fontsize=11)
     arrow(ax, (8.6, y_h), (8.6, 6.05), color="#6c757d", lw=1.0)
-    label(ax, (8.75, 5.95), "$h_t$ to the layer above", ha="left", fontsize=7.5, color="#6c757d")
-    label(ax, (5.1, 0.12), r"each gate: $\sigma(W_{x\bullet} x_t + W_{h\bullet} h_{t-1} + b_\bullet)$, "
-                           r"the candidate with tanh", fontsize=8, color="#6c757d", ha="left")
+    label(ax, (8.75, 5.95), tr("$h_t$ to the layer above"), ha="left", fontsize=7.5, color="#6c757d")
+    label(ax, (5.1, 0.12), tr(r"each gate: $\sigma(W_{x\bullet} x_t + W_{h\bullet} h_{t-1} + b_\bullet)$, "
+                              r"the candidate with tanh"), fontsize=8, color="#6c757d", ha="left")
     return fig

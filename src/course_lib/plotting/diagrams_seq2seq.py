@@ -13,7 +13,8 @@ r"""Architecture diagrams of chapters 4-6, drawn with :mod:`course_lib.plotting.
 The symbols are the book's (appendix "Notation"): encoder states :math:`\bar h_s` (:math:`s = 1..S`),
 decoder states :math:`h_t`, context :math:`c` or :math:`c_t`, attention weights
 :math:`\alpha_{ts}`, scores :math:`e_{ts}`, attentional state :math:`\tilde h_t`, targets
-:math:`y_t`. Every function returns a ``Figure``.
+:math:`y_t`. Every function returns a ``Figure``; its words are drawn in the current language
+(:func:`course_lib.plotting.labels.language`).
 """
 
 from __future__ import annotations
@@ -25,16 +26,22 @@ from matplotlib.figure import Figure
 
 from course_lib.plotting.diagram_style import (
     EDGE,
+    FONTSIZE,
+    GATE_WORD,
     RECURRENT,
     arrow,
     box,
+    check_positive,
+    gate,
     label,
     legend,
     line,
     new_diagram,
     op,
     setup_axes,
+    state_line,
 )
+from course_lib.plotting.labels import tr
 
 __all__ = [
     "BEAM_TABLE",
@@ -48,12 +55,6 @@ __all__ = [
 
 GREY = "#6c757d"
 PRUNED = "#adb5bd"
-
-
-def _check_positive(**kw: int) -> None:
-    for name, v in kw.items():
-        if v < 1:
-            raise ValueError(f"{name} must be >= 1, got {v}")
 
 
 def plot_gru_cell() -> Figure:
@@ -70,14 +71,8 @@ def plot_gru_cell() -> Figure:
     box(ax, (5.55, 3.2), "", kind="plain", w=8.3, h=5.1, zorder=0)  # the cell
     y_h, y_bus, y_gate = 5.3, 1.2, 2.45
     # the state line: keep z_t of the old state, add (1 - z_t) of the candidate
-    label(ax, (0.5, y_h), "$h_{t-1}$", fontsize=11)
-    keep = op(ax, (2.6, y_h), r"$\odot$", fontsize=15)
-    add = op(ax, (7.8, y_h), "+", fontsize=14)
-    label(ax, (10.3, y_h), "$h_t$", fontsize=11)
-    arrow(ax, (0.95, y_h), keep.left, lw=2.2)
-    arrow(ax, keep.right, add.left, lw=2.2)
-    arrow(ax, add.right, (9.85, y_h), lw=2.2)
-    label(ax, (5.2, y_h + 0.3), "state: kept where $z_t \\approx 1$", fontsize=7.5, color=GREY)
+    keep, add = state_line(ax, y_h, ("$h_{t-1}$", "$h_t$"), (0.5, 0.95, 2.6, 7.8, 9.85, 10.3))
+    label(ax, (5.2, y_h + 0.3), tr("state: kept where $z_t \\approx 1$"), fontsize=7.5, color=GREY)
     # inputs: the previous state and x_t, concatenated, on one bus
     cat = box(ax, (1.45, y_bus), r"$[h_{t-1}; x_t]$", kind="x", w=1.15, h=0.42, fontsize=8)
     line(ax, [(1.1, y_h), (1.1, cat.top[1])])
@@ -85,10 +80,7 @@ def plot_gru_cell() -> Figure:
     arrow(ax, (1.75, 0.15), (1.75, cat.bottom[1]))
     ax.plot([cat.right[0], 8.85], [y_bus, y_bus], color="k", lw=1.2, zorder=1)
     # update gate z_t: scales the old state, and 1 - z_t scales the candidate
-    z = box(ax, (2.6, y_gate), "", kind="gate", w=0.95, h=0.62)
-    label(ax, (2.6, y_gate + 0.1), r"$\sigma$")
-    label(ax, (2.6, y_gate - 0.17), "update", fontsize=7, color="#495057")
-    arrow(ax, (2.6, y_bus), z.bottom)
+    z = gate(ax, (2.6, y_gate), r"$\sigma$", tr("update"), feed=(2.6, y_bus), fontsize=FONTSIZE - 1)
     arrow(ax, z.top, keep.bottom, label="$z_t$", label_offset=(-0.25, 0.6))
     one_minus = op(ax, (4.2, 4.35), "1−", r=0.22, fontsize=9)
     line(ax, [(2.6, 4.35), one_minus.left])
@@ -96,10 +88,7 @@ def plot_gru_cell() -> Figure:
     arrow(ax, one_minus.right, write.left, label="$1 - z_t$", label_offset=(0, 0.2), label_pos=0.35)
     arrow(ax, write.top, add.bottom)
     # reset gate r_t: scales the hidden share of the candidate
-    r = box(ax, (4.9, y_gate), "", kind="gate", w=0.95, h=0.62)
-    label(ax, (4.9, y_gate + 0.1), r"$\sigma$")
-    label(ax, (4.9, y_gate - 0.17), "reset", fontsize=7, color="#495057")
-    arrow(ax, (4.9, y_bus), r.bottom)
+    r = gate(ax, (4.9, y_gate), r"$\sigma$", tr("reset"), feed=(4.9, y_bus), fontsize=FONTSIZE - 1)
     # candidate n_t = tanh(x-part + r_t * hidden-part)
     hid = box(ax, (6.75, 2.0), r"$W_{hn} h_{t-1} + b_{hn}$", kind="h", w=1.55, h=0.42, fontsize=7.5)
     xin = box(ax, (8.85, 2.0), r"$W_{in} x_t + b_{in}$", kind="x", w=1.35, h=0.42, fontsize=7.5)
@@ -115,9 +104,9 @@ def plot_gru_cell() -> Figure:
     squash = op(ax, (7.8, 3.68), "tanh", r=0.24)
     arrow(ax, mix.top, squash.bottom)
     arrow(ax, squash.top, write.bottom, label="$n_t$", label_offset=(0.25, 0))
-    label(ax, (9.05, 3.68), "candidate", fontsize=7, color="#495057")
-    label(ax, (2.2, 0.3), r"gates: $\sigma(W_{i\bullet} x_t + b_{i\bullet} + W_{h\bullet} h_{t-1} + b_{h\bullet})$,"
-                          r" $\bullet \in \{r, z\}$ (PyTorch's form)", fontsize=8, color=GREY, ha="left")
+    label(ax, (9.05, 3.68), tr("candidate"), fontsize=7, color=GATE_WORD)
+    label(ax, (2.2, 0.3), tr(r"gates: $\sigma(W_{i\bullet} x_t + b_{i\bullet} + W_{h\bullet} h_{t-1} + b_{h\bullet})$,"
+                             r" $\bullet \in \{r, z\}$ (PyTorch's form)"), fontsize=8, color=GREY, ha="left")
     return fig
 
 
@@ -131,7 +120,7 @@ def plot_encoder_decoder(S: int = 4, T: int = 4) -> Figure:
     Raises:
         ValueError: if ``S`` or ``T`` is below 1.
     """
-    _check_positive(S=S, T=T)
+    check_positive(S=S, T=T)
     dx = 1.25
     enc_x = [0.9 + dx * s for s in range(S)]
     c_x = enc_x[-1] + 1.55
@@ -147,12 +136,12 @@ def plot_encoder_decoder(S: int = 4, T: int = 4) -> Figure:
         if prev is not None:
             arrow(ax, prev.right, h.left, color=RECURRENT)
         prev = h
-    label(ax, ((enc_x[0] + enc_x[-1]) / 2, y_out + 0.95), "encoder", fontsize=10)
-    label(ax, ((enc_x[0] + enc_x[-1]) / 2, y_out), "(reads the source,\nno outputs)", fontsize=8, color=GREY)
+    label(ax, ((enc_x[0] + enc_x[-1]) / 2, y_out + 0.95), tr("encoder"), fontsize=10)
+    label(ax, ((enc_x[0] + enc_x[-1]) / 2, y_out), tr("(reads the source,\nno outputs)"), fontsize=8, color=GREY)
     c = box(ax, (c_x, y_h), "$c$", kind="c", w=0.6, h=0.5)
     arrow(ax, prev.right, c.left, label=rf"$c = \bar h_{S}$", label_offset=(0, 0.24), color=COLORS_C_EDGE)
-    label(ax, (c_x, y_h + 0.88), "context vector", fontsize=8, color=GREY)
-    label(ax, (c_x, y_h + 0.62), "($H$ numbers)", fontsize=8, color=GREY)
+    label(ax, (c_x, y_h + 0.88), tr("context vector"), fontsize=8, color=GREY)
+    label(ax, (c_x, y_h + 0.62), tr("($H$ numbers)"), fontsize=8, color=GREY)
     prev = c
     tokens = ["<bos>"] + [f"y_{t}" for t in range(1, T)]
     for t, x in enumerate(dec_x):
@@ -166,16 +155,16 @@ def plot_encoder_decoder(S: int = 4, T: int = 4) -> Figure:
         o = box(ax, (x, y_out), out, kind="o", w=0.62)
         arrow(ax, h.top, o.bottom)
         if t == T - 1:
-            label(ax, (x, y_out + 0.45), r"trained to be $\langle$end$\rangle$", fontsize=7.5, color=GREY)
+            label(ax, (x, y_out + 0.45), tr(r"trained to be $\langle$end$\rangle$"), fontsize=7.5, color=GREY)
         # c as an input at every step: a dashed line from the context vector along the bottom
         line(ax, [(c_x, y_bus), (x - 0.2, y_bus), (x - 0.2, h.bottom[1])], color=COLORS_C_EDGE, dashed=True,
              lw=1.0)
         prev = h
     line(ax, [c.bottom, (c_x, y_bus)], color=COLORS_C_EDGE, dashed=True, lw=1.0, arrow_end=False)
-    label(ax, ((dec_x[0] + dec_x[-1]) / 2, y_out + 0.95), "decoder", fontsize=10)
-    label(ax, ((dec_x[0] + dec_x[-1]) / 2, 0.0), r"inputs: the true $y_{t-1}$ in training (teacher forcing), "
-          r"its own $\hat y_{t-1}$ at test time", fontsize=7.5, color=GREY)
-    legend(ax, [("recurrent state", RECURRENT, False), ("$c$ as input at every step", COLORS_C_EDGE, True)],
+    label(ax, ((dec_x[0] + dec_x[-1]) / 2, y_out + 0.95), tr("decoder"), fontsize=10)
+    label(ax, ((dec_x[0] + dec_x[-1]) / 2, 0.0), tr(r"inputs: the true $y_{t-1}$ in training (teacher forcing), "
+          r"its own $\hat y_{t-1}$ at test time"), fontsize=7.5, color=GREY)
+    legend(ax, [(tr("recurrent state"), RECURRENT, False), (tr("$c$ as input at every step"), COLORS_C_EDGE, True)],
            loc="upper right")
     return fig
 
@@ -258,7 +247,7 @@ def plot_beam_search(beam_size: int = 2) -> Figure:
     Raises:
         ValueError: if ``beam_size`` is below 1.
     """
-    _check_positive(beam_size=beam_size)
+    check_positive(beam_size=beam_size)
     tree = beam_tree(beam_size=beam_size)
     steps = tree["steps"]
     dx, dy = 2.6, 0.62
@@ -299,16 +288,19 @@ def plot_beam_search(beam_size: int = 2) -> Figure:
             pos[node] = b
             if on_greedy and depth == len(steps) - 1:
                 rest = "".join(_tok(s) for s in greedy)
-                note = (f"greedy: {rest}, no " + r"$\langle$end$\rangle$" + f" in {len(greedy)} steps"
-                        if "<end>" not in greedy else f"greedy: {rest}")
+                note = (tr("greedy: {tokens}, no {end} in {n} steps").format(
+                    tokens=rest, end=r"$\langle$end$\rangle$", n=len(greedy))
+                    if "<end>" not in greedy else tr("greedy: {tokens}").format(tokens=rest))
                 label(ax, (x + 1.05, ys[node]), note, ha="left", fontsize=8, color=RECURRENT)
             if node == best:
                 words = "".join(_tok(s) for s in best[:-1]) + r" $\langle$end$\rangle$"
-                label(ax, (x + 1.05, ys[node]), f"best: {words} (score {lp / len(best):.2f})", ha="left", fontsize=8)
+                label(ax, (x + 1.05, ys[node]), tr("best: {tokens} (score {score:.2f})").format(
+                    tokens=words, score=lp / len(best)), ha="left", fontsize=8)
     for depth in range(len(steps)):
-        label(ax, (1.3 + dx * (depth + 1) - 0.6, height - 0.25), f"step {depth + 1}", fontsize=9, color=GREY)
-    legend(ax, [("greedy path", RECURRENT, True), ("extension kept or finished", EDGE, False),
-                ("pruned", PRUNED, True)], loc="lower right")
+        label(ax, (1.3 + dx * (depth + 1) - 0.6, height - 0.25), tr("step {}").format(depth + 1), fontsize=9,
+              color=GREY)
+    legend(ax, [(tr("greedy path"), RECURRENT, True), (tr("extension kept or finished"), EDGE, False),
+                (tr("pruned"), PRUNED, True)], loc="lower right")
     return fig
 
 
@@ -330,7 +322,7 @@ def plot_attention_steps(S: int = 5, scores: tuple[float, ...] = (0.2, 0.9, 2.6,
     Raises:
         ValueError: if ``S`` is below 1 or ``scores`` does not have ``S`` entries.
     """
-    _check_positive(S=S)
+    check_positive(S=S)
     if len(scores) != S:
         raise ValueError(f"scores must have S={S} entries, got {len(scores)}")
     z = sum(math.exp(e) for e in scores)
@@ -343,10 +335,10 @@ def plot_attention_steps(S: int = 5, scores: tuple[float, ...] = (0.2, 0.9, 2.6,
     y_enc, y_e, y_sm, y_bar, y_c, y_out = 0.55, 1.75, 2.75, 3.35, 4.85, 6.1
     for s, x in enumerate(xs):
         box(ax, (x, y_enc), rf"$\bar h_{s + 1}$", kind="h", w=0.66)
-    label(ax, ((xs[0] + xs[-1]) / 2, y_enc - 0.5), r"encoder states $\bar h_s$ (keys and values)", fontsize=8,
+    label(ax, ((xs[0] + xs[-1]) / 2, y_enc - 0.5), tr(r"encoder states $\bar h_s$ (keys and values)"), fontsize=8,
           color=GREY)
     q = box(ax, (x_q, y_enc), "$h_t$", kind="h", w=0.62)
-    label(ax, (x_q, y_enc - 0.5), "decoder state (query)", fontsize=8, color=GREY)
+    label(ax, (x_q, y_enc - 0.5), tr("decoder state (query)"), fontsize=8, color=GREY)
     # step 1: one score per source position, from the query and that encoder state
     line(ax, [q.top, (x_q, y_e), (xs[0] + 0.3, y_e)], color=GREY, lw=1.0, arrow_end=False)
     e_nodes = []
@@ -355,7 +347,7 @@ def plot_attention_steps(S: int = 5, scores: tuple[float, ...] = (0.2, 0.9, 2.6,
         arrow(ax, (x, y_enc + 0.23), e.bottom)
         e_nodes.append(e)
     # step 2: a softmax over s turns the scores into weights
-    sm = box(ax, ((xs[0] + xs[-1]) / 2, y_sm), r"softmax over $s$ (masked: $\alpha_{ts} = 0$ on padding)",
+    sm = box(ax, ((xs[0] + xs[-1]) / 2, y_sm), tr(r"softmax over $s$ (masked: $\alpha_{ts} = 0$ on padding)"),
              kind="attn", w=xs[-1] - xs[0] + 0.9, h=0.42, fontsize=8)
     for e in e_nodes:
         arrow(ax, e.top, (e.x, sm.bottom[1]))
@@ -384,19 +376,19 @@ def plot_attention_steps(S: int = 5, scores: tuple[float, ...] = (0.2, 0.9, 2.6,
     arrow(ax, ht.top, out.bottom)
     for n, y in ((1, y_e), (2, y_sm), (3, y_c), (4, y_out)):
         _step_badge(ax, (0.35, y), n)
-    label(ax, (0.7, y_e), "score", ha="left", fontsize=8)
-    label(ax, (0.7, y_sm), "softmax", ha="left", fontsize=8)
-    label(ax, (0.7, y_c), "weighted\nsum", ha="left", fontsize=8)
-    label(ax, (0.7, y_out), r"concat, $W_c$", ha="left", fontsize=8)
+    label(ax, (0.7, y_e), tr("score"), ha="left", fontsize=8)
+    label(ax, (0.7, y_sm), tr("softmax"), ha="left", fontsize=8)
+    label(ax, (0.7, y_c), tr("weighted\nsum"), ha="left", fontsize=8)
+    label(ax, (0.7, y_out), tr(r"concat, $W_c$"), ha="left", fontsize=8)
     return fig
 
 
 def _attend(ax, query, y: float, y_c: float):
     """The attention block of :func:`plot_attention_flows`: encoder states and ``query`` in, ``c_t`` out."""
     enc = box(ax, (0.95, y), r"$\bar h_1 \ldots \bar h_S$", kind="h", w=1.35, fontsize=9)
-    att = box(ax, (3.2, y), "score, softmax,\nweighted sum", kind="attn", w=1.75, h=0.7, fontsize=8)
+    att = box(ax, (3.2, y), tr("score, softmax,\nweighted sum"), kind="attn", w=1.75, h=0.7, fontsize=8)
     arrow(ax, enc.right, att.left)
-    arrow(ax, query.top, att.bottom, label="query", label_offset=(0.35, 0), fontsize=8)
+    arrow(ax, query.top, att.bottom, label=tr("query"), label_offset=(0.35, 0), fontsize=8)
     c = box(ax, (3.2, y_c), "$c_t$", kind="c", w=0.6)
     arrow(ax, att.top, c.bottom)
     return c
@@ -404,7 +396,7 @@ def _attend(ax, query, y: float, y_c: float):
 
 def _recurrent_step(ax, y: float):
     """The decoder's GRU step of :func:`plot_attention_flows`, with ``y_{t-1}`` coming in from the left."""
-    rnn = box(ax, (3.2, y), "GRU step", kind="plain", w=1.5, h=0.5, fontsize=9)
+    rnn = box(ax, (3.2, y), tr("GRU step"), kind="plain", w=1.5, h=0.5, fontsize=9)
     prev = box(ax, (0.95, y), "$y_{t-1}$", kind="x", w=0.75)
     arrow(ax, prev.right, rnn.left)
     return rnn
@@ -428,23 +420,23 @@ def plot_attention_flows() -> Figure:
         setup_axes(ax, W, H)
     # Bahdanau: attend with h_{t-1}, then the RNN step reads c_t
     ax = axes[0]
-    ax.set_title("Bahdanau et al. (2015): attend, then step", fontsize=10)
+    ax.set_title(tr("Bahdanau et al. (2015): attend, then step"), fontsize=10)
     hp = box(ax, (3.2, 0.6), "$h_{t-1}$", kind="h", w=0.75)
-    label(ax, (2.2, 0.6), "(their $s_{t-1}$)", fontsize=8, color=GREY)
+    label(ax, (2.2, 0.6), tr("(their $s_{t-1}$)"), fontsize=8, color=GREY)
     c = _attend(ax, hp, 2.2, 3.55)
     rnn = _recurrent_step(ax, 4.9)
-    arrow(ax, c.top, rnn.bottom, label="input", label_offset=(0.35, 0), fontsize=8)
+    arrow(ax, c.top, rnn.bottom, label=tr("input"), label_offset=(0.35, 0), fontsize=8)
     line(ax, [hp.right, (4.6, 0.6), (4.6, 4.9), rnn.right], color=RECURRENT)
     h = box(ax, (3.2, 6.1), "$h_t$", kind="h", w=0.6)
     arrow(ax, rnn.top, h.bottom)
-    out = box(ax, (3.2, 7.2), r"$\hat y_t$ from $h_t, c_t, y_{t-1}$", kind="o", w=2.4, h=0.5, fontsize=9)
+    out = box(ax, (3.2, 7.2), tr(r"$\hat y_t$ from $h_t, c_t, y_{t-1}$"), kind="o", w=2.4, h=0.5, fontsize=9)
     arrow(ax, h.top, out.bottom)
-    label(ax, (0.1, 7.85), r"score: additive $v^\top \tanh(W_q h_{t-1} + W_k \bar h_s)$", ha="left", fontsize=8.5)
+    label(ax, (0.1, 7.85), tr(r"score: additive $v^\top \tanh(W_q h_{t-1} + W_k \bar h_s)$"), ha="left", fontsize=8.5)
     for n, yy in ((1, 2.2), (2, 4.9), (3, 7.2)):
         _step_badge(ax, (5.6, yy), n)
     # Luong: step, then attend with h_t and combine
     ax = axes[1]
-    ax.set_title("Luong et al. (2015), this book: step, then attend", fontsize=10)
+    ax.set_title(tr("Luong et al. (2015), this book: step, then attend"), fontsize=10)
     hp = box(ax, (3.2, 0.6), "$h_{t-1}$", kind="h", w=0.75)
     rnn = _recurrent_step(ax, 1.75)
     arrow(ax, hp.top, rnn.bottom, color=RECURRENT)
@@ -457,7 +449,7 @@ def plot_attention_flows() -> Figure:
     out = box(ax, (3.2, 7.3), r"$\hat y_t = \mathrm{softmax}(W_s \tilde h_t)$", kind="o", w=2.4, h=0.45,
               fontsize=9)
     arrow(ax, mix.top, out.bottom)
-    label(ax, (0.1, 7.9), r"score$(h_t, \bar h_s)$: dot, general, or concat $v^\top \tanh(W_q h_t + W_k \bar h_s)$",
+    label(ax, (0.1, 7.9), tr(r"score$(h_t, \bar h_s)$: dot, general, or concat $v^\top \tanh(W_q h_t + W_k \bar h_s)$"),
           ha="left", fontsize=8.5)
     for n, yy in ((1, 1.75), (2, 4.1), (3, 6.35)):
         _step_badge(ax, (5.6, yy), n)
