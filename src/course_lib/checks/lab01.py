@@ -13,20 +13,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from course_lib.checks.core import attempt, check_array, fail, rel_error, require_value
+from course_lib.checks.core import attempt, check_array, fail, norm_rel_error, rel_error, require_value
 from course_lib.checks.protocol import register
 from course_lib.functional import rnn as ref
 
 __all__ = ["check_rnn_step_forward", "check_rnn_step_backward", "check_rnn_forward", "check_rnn_backward"]
 
 GRAD_TOL = 1e-7
-
-
-def norm_rel_error(got: np.ndarray, expected: np.ndarray) -> float:
-    r"""Relative error of whole arrays, :math:`\lVert g - e \rVert / (\lVert g \rVert + \lVert e \rVert)`
-    (elementwise ratios blow up on entries that are nearly zero)."""
-    g, e = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    return float(np.linalg.norm(g - e) / max(1e-300, np.linalg.norm(g) + np.linalg.norm(e)))
 
 
 def _weights(rng: np.random.Generator, D: int, H: int) -> dict[str, np.ndarray]:
