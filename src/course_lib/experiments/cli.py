@@ -1,4 +1,6 @@
-"""``python -m course_lib experiment NAME [--full] [--device D] [--out DIR]``."""
+"""``python -m course_lib experiment NAME [--full] [--device D] [--out DIR]``, and
+``python -m course_lib experiment replot NAME [NAME ...] [--lang ko] [--out DIR]`` to redraw saved
+figures without training (:mod:`course_lib.experiments.replot`)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,10 @@ from course_lib.utils import get_device
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("name", nargs="?", help="experiment to run (omit with --list)")
+    p.add_argument("name", nargs="?", help="experiment to run (omit with --list), or 'replot'")
+    p.add_argument("figures", nargs="*", help="with replot: the saved results to redraw ('all': every figure)")
+    p.add_argument("--lang", default="ko", choices=("en", "ko"),
+                   help="with replot: the figure's language (default ko: writes NAME.ko.png)")
     p.add_argument("--list", action="store_true", help="list the experiments")
     p.add_argument("--full", action="store_true", help="run the full configuration behind the book's figure")
     p.add_argument("--device", default=None, help="cpu, cuda or mps (default: best available)")
@@ -23,6 +28,16 @@ def main(args: argparse.Namespace) -> int:
         for name, exp in sorted(discover().items()):
             print(f"{name:28s} {exp.description}")
         return 0
+    if args.name == "replot":
+        from course_lib.experiments import replot
+
+        if not args.figures:
+            print(f"replot what? saved figures: {' '.join(sorted(replot.REPLOTS))} (or all)")
+            return 2
+        return replot.main(args.figures, args.lang, args.out)
+    if args.figures:
+        print(f"unexpected arguments after {args.name}: {args.figures}")
+        return 2
     exp = get_experiment(args.name)
     config = exp.full() if args.full else exp.small()
     if hasattr(config, "device"):
