@@ -19,6 +19,7 @@ Every result figure of the book can be redrawn, except ``lstm_gates`` in Korean:
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import platform
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from course_lib.experiments.results import _git_commit, load_results, results_dir
 
-__all__ = ["REPLOTS", "WORDLESS", "figure_from_saved", "replot", "main"]
+__all__ = ["REPLOTS", "WORDLESS", "figure_from_saved", "replot", "source_digest", "main"]
 
 
 def _adding(saved: dict):
@@ -149,6 +150,12 @@ def figure_from_saved(name: str, saved: dict, lang: str = "en"):
         return REPLOTS[name](saved)
 
 
+def source_digest(path: str | Path) -> str:
+    """SHA-256 of a results file: a translated figure's record keeps it, so that a figure whose
+    results were produced again since it was drawn can be told (tests/test_replot.py)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def _record(name: str, lang: str, png: Path, font: str | None) -> dict:
     import matplotlib
 
@@ -157,6 +164,7 @@ def _record(name: str, lang: str, png: Path, font: str | None) -> dict:
         "language": lang,
         "figure": png.name,
         "made_from": f"{name}.json",
+        "made_from_sha256": source_digest(png.parent / f"{name}.json"),
         "how": f"redrawn from {name}.json's results (no training) by "
                f"`python -m course_lib experiment replot {name} --lang {lang}`, labels translated by "
                "course_lib.plotting.labels_plots; a missing glyph fails the command",

@@ -117,9 +117,9 @@ def plot_long_context(results: dict, axes=None):
     labels = {"rnn": "RNN", "lstm": "LSTM", "transformer": "Transformer"}
     lengths = results["lengths"]
     for name, runs in results["models"].items():
-        label = tr("{model} ({n:,} params)").format(model=labels[name], n=results["parameters"][name])
+        label = tr("{model} ({n:,} params)").format(model=tr(labels[name]), n=results["parameters"][name])
         axes[0].plot(lengths, [r["accuracy"] for r in runs], "o-", label=label)
-        axes[1].plot(lengths, [1000 * r["step_time_s"] for r in runs], "o-", label=labels[name])
+        axes[1].plot(lengths, [1000 * r["step_time_s"] for r in runs], "o-", label=tr(labels[name]))
     axes[0].axhline(1 / results["K"], color="gray", ls="--", label=tr("chance"))
     axes[0].set_ylabel(tr("test accuracy"))
     axes[0].set_ylim(0, 1.05)
