@@ -187,6 +187,8 @@ def replot(name: str, lang: str = "ko", directory: str | Path | None = None) -> 
     """
     from course_lib.plotting.localized import figure_language, save_figure
 
+    if name not in REPLOTS:
+        raise KeyError(f"no figure to redraw for {name!r}; redrawable: {sorted(REPLOTS)}")
     folder = Path(directory) if directory is not None else results_dir()
     saved = load_results(name, folder)
     png = folder / f"{name}.{lang}.png"

@@ -91,6 +91,8 @@ KO: dict[str, str] = {
     "sequence length T (distance to the marked symbol: 3T/4 to T)":
         "시퀀스 길이 T (표시된 기호까지의 거리: 3T/4 ~ T)",
     "Transformer": "트랜스포머",
+    "RNN": "RNN",
+    "LSTM": "LSTM",
     "course_lib GPT": "course_lib GPT",
     "course_lib GPT, seed {seed}": "course_lib GPT, 시드 {seed}",
     "nanoGPT, run beside it, seed {seed}": "nanoGPT (같은 기기에서 실행), 시드 {seed}",
