@@ -115,3 +115,10 @@ def test_the_command_writes_the_korean_figure_and_its_record(tmp_path, capsys):
     assert "no words to translate" in capsys.readouterr().out
     with pytest.raises(KeyError, match="redrawable"):
         replot.replot("no_such_figure", "ko", tmp_path)
+
+
+@needs_hangul
+def test_a_diagram_is_simply_drawn_again_in_korean(tmp_path):
+    png = replot.replot("unrolled_graph_diagram", "ko", tmp_path)
+    record = json.loads((tmp_path / "unrolled_graph_diagram.ko.json").read_text(encoding="utf-8"))
+    assert png.is_file() and record["made_from"] is None and "replot unrolled_graph_diagram" in record["how"]

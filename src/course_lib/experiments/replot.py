@@ -13,7 +13,9 @@ file, font, versions, commit, date) is written to ``NAME.ko.json`` beside it.
 experiment's own ``NAME.png``, which this command never overwrites).
 
 Every result figure of the book can be redrawn, except ``lstm_gates`` in Korean: it has no words
-(unit names and characters only), so the Korean edition shows the English file.
+(unit names and characters only), so the Korean edition shows the English file. A diagram
+(an experiment named ``*_diagram``) has no data: ``replot NAME_diagram --lang ko`` simply draws it
+again with the figure text in Korean.
 """
 
 from __future__ import annotations
@@ -150,6 +152,20 @@ def figure_from_saved(name: str, saved: dict, lang: str = "en"):
         return REPLOTS[name](saved)
 
 
+def _is_diagram(name: str) -> bool:
+    from course_lib.experiments.registry import discover
+
+    return name.endswith("_diagram") and name in discover()
+
+
+def _draw_diagram(name: str):
+    """A diagram experiment's figure, drawn again (deterministic, no data, well under a second)."""
+    from course_lib.experiments.registry import get_experiment
+
+    exp = get_experiment(name)
+    return exp.run(exp.full())["figure"]
+
+
 def source_digest(path: str | Path) -> str:
     """SHA-256 of a results file: a translated figure's record keeps it, so that a figure whose
     results were produced again since it was drawn can be told (tests/test_replot.py)."""
@@ -164,7 +180,7 @@ def _record(name: str, lang: str, png: Path, font: str | None) -> dict:
         "language": lang,
         "figure": png.name,
         "made_from": f"{name}.json",
-        "made_from_sha256": source_digest(png.parent / f"{name}.json"),
+        "made_from_sha256": source_digest(png.parent / f"{name}.json") if name in REPLOTS else None,
         "how": f"redrawn from {name}.json's results (no training) by "
                f"`python -m course_lib experiment replot {name} --lang {lang}`, labels translated by "
                "course_lib.plotting.labels_plots; a missing glyph fails the command",
@@ -187,18 +203,24 @@ def replot(name: str, lang: str = "ko", directory: str | Path | None = None) -> 
     """
     from course_lib.plotting.localized import figure_language, save_figure
 
-    if name not in REPLOTS:
-        raise KeyError(f"no figure to redraw for {name!r}; redrawable: {sorted(REPLOTS)}")
+    diagram = name not in REPLOTS and _is_diagram(name)
+    if name not in REPLOTS and not diagram:
+        raise KeyError(f"no figure to redraw for {name!r}; redrawable: {sorted(REPLOTS)} and the *_diagram "
+                       "experiments")
     folder = Path(directory) if directory is not None else results_dir()
-    saved = load_results(name, folder)
+    saved = None if diagram else load_results(name, folder)
     png = folder / f"{name}.{lang}.png"
     with figure_language(lang):
         from matplotlib import rcParams
 
         font = rcParams["font.family"][0]
-        save_figure(figure_from_saved(name, saved, lang), png)
+        save_figure(_draw_diagram(name) if diagram else figure_from_saved(name, saved, lang), png)
     if lang != "en":
         record = _record(name, lang, png, font)
+        if diagram:
+            record.update(made_from=None, made_from_sha256=None,
+                          how=f"drawn by the {name} experiment's plotting code with the figure text in {lang} "
+                              f"(`python -m course_lib experiment replot {name} --lang {lang}`)")
         (folder / f"{name}.{lang}.json").write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n",
                                                     encoding="utf-8")
     return png
