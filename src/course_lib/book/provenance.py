@@ -27,29 +27,30 @@ __all__ = ["TITLE", "TITLES", "PHRASES", "describe", "config_summary", "reproduc
 TITLE = "How this was measured"
 #: The note's title in each edition (Sphinx ``language``; English for any other).
 TITLES = {"en": TITLE, "ko": "측정 방법"}
-#: The note's sentences in each edition; ``{fields}`` are filled by :func:`describe` and the directive.
-PHRASES: dict[str, dict[str, str]] = {
-    "en": {
-        "gpu": "on a GPU ({name})", "mps": "on Apple MPS", "cpu": "on the CPU",
-        "cores": "{n} cores", "threads": "{n} PyTorch thread{s}",
-        "load": "1-minute load average {load} at the start",
-        "produced": "{stem}.json was produced {where}", "parts": " ({parts})", "in": " in {duration}",
-        "seconds": "{s} s", "minutes": "{s} s ({m} min)",
-        "seed": "seed {seed}", "commit": "commit {commit}", "end": ".",
-        "config": "Configuration: ", "reproduce": "Reproduce it with ",
-        "figure": "The Korean edition's figure {png} was redrawn from {stem}.json without training: ",
-    },
-    "ko": {
-        "gpu": "GPU({name})에서", "mps": "Apple MPS에서", "cpu": "CPU에서",
-        "cores": "코어 {n}개", "threads": "PyTorch 스레드 {n}개",
-        "load": "시작 시 1분 부하 평균 {load}",
-        "produced": "{stem}.json은 {where}", "parts": "({parts})", "in": " {duration} 동안",
-        "seconds": "{s}초", "minutes": "{s}초({m}분)",
-        "seed": "시드 {seed}", "commit": "커밋 {commit}", "end": " 만들어졌다",
-        "config": "설정: ", "reproduce": "다시 만드는 명령: ",
-        "figure": "한국어판의 그림은 학습 없이 {stem}.json에서 다시 그렸다({png}): ",
-    },
+#: Each piece of the note: (English, Korean); ``{fields}`` are filled by :func:`describe` and the directive.
+_PIECES: dict[str, tuple[str, str]] = {
+    "gpu": ("on a GPU ({name})", "GPU({name})에서"),
+    "mps": ("on Apple MPS", "Apple MPS에서"),
+    "cpu": ("on the CPU", "CPU에서"),
+    "cores": ("{n} cores", "코어 {n}개"),
+    "threads": ("{n} PyTorch thread{s}", "PyTorch 스레드 {n}개"),
+    "load": ("1-minute load average {load} at the start", "시작 시 1분 부하 평균 {load}"),
+    "produced": ("{stem}.json was produced {where}", "{stem}.json은 {where}"),
+    "parts": (" ({parts})", "({parts})"),
+    "in": (" in {duration}", " {duration} 동안"),
+    "seconds": ("{s} s", "{s}초"),
+    "minutes": ("{s} s ({m} min)", "{s}초({m}분)"),
+    "seed": ("seed {seed}", "시드 {seed}"),
+    "commit": ("commit {commit}", "커밋 {commit}"),
+    "end": (".", " 만들어졌다"),
+    "config": ("Configuration: ", "설정: "),
+    "reproduce": ("Reproduce it with ", "다시 만드는 명령: "),
+    "figure": ("The Korean edition's figure {png} was redrawn from {stem}.json without training: ",
+               "한국어판의 그림은 학습 없이 {stem}.json에서 다시 그렸다({png}): "),
 }
+#: The note's phrases in each edition (Sphinx ``language``; English for any other).
+PHRASES: dict[str, dict[str, str]] = {lang: {key: pair[i] for key, pair in _PIECES.items()}
+                                      for i, lang in enumerate(("en", "ko"))}
 
 
 def _edition(language: str | None) -> str:
