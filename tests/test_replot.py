@@ -122,3 +122,30 @@ def test_a_diagram_is_simply_drawn_again_in_korean(tmp_path):
     png = replot.replot("unrolled_graph_diagram", "ko", tmp_path)
     record = json.loads((tmp_path / "unrolled_graph_diagram.ko.json").read_text(encoding="utf-8"))
     assert png.is_file() and record["made_from"] is None and "replot unrolled_graph_diagram" in record["how"]
+
+
+@needs_hangul
+def test_the_figures_notebooks_draw_live_have_korean_labels_too(monkeypatch, tmp_path):
+    import torch
+
+    from course_lib.plotting import gates, rnn, transformer
+
+    asked: set[str] = set()
+
+    class Recording(dict):
+        def get(self, key, default=None):
+            asked.add(key)
+            return super().get(key, default)
+
+    monkeypatch.setattr(labels, "translations", lambda lang="ko": Recording(labels_plots.KO))
+    values = {k: np.linspace(-1, 1, 4) for row in gates.LSTM_STEPS.values() for k, _ in row}
+    with figure_language("ko"):
+        figures = [transformer.plot_positional_encoding(T=20, d_model=8, dims=(0, 1)),
+                   transformer.plot_attention_heads(torch.full((2, 3, 3), 1 / 3), list("abc")),
+                   transformer.plot_dot_product_variance(transformer.dot_product_variance([4, 16], n=640)),
+                   rnn.plot_clipping([3.0, 1.0], 1.0),
+                   *(gates.plot_lstm_step(values, step) for step in gates.LSTM_STEPS)]
+        for i, fig in enumerate(figures):
+            save_figure(fig, tmp_path / f"{i}.png")
+    missing = sorted(asked - set(labels_plots.KO))
+    assert not missing, f"labels with no Korean entry in plotting/labels_plots.py: {missing}"

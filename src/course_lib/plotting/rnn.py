@@ -168,8 +168,8 @@ def plot_clipping(g: Sequence[float], threshold: float) -> Figure:
     by_norm = g * min(1.0, threshold / np.linalg.norm(g))
     by_value = np.clip(g, -threshold, threshold)
     fig, ax = plt.subplots(figsize=(4.2, 4.2))
-    for v, lab, c in ((g, "gradient $g$", "k"), (by_norm, "clipped by norm", "C0"), (by_value, "clipped by value",
-                                                                                          "C3")):
+    for v, lab, c in ((g, tr("gradient $g$"), "k"), (by_norm, tr("clipped by norm"), "C0"),
+                      (by_value, tr("clipped by value"), "C3")):
         ax.annotate("", xy=v, xytext=(0, 0), arrowprops=dict(arrowstyle="-|>", color=c, lw=2))
         ax.plot([], [], color=c, label=f"{lab}: ({v[0]:.2f}, {v[1]:.2f})")
     ax.add_patch(plt.Circle((0, 0), threshold, fill=False, ls="--", color="C0"))

@@ -22,15 +22,15 @@ def plot_positional_encoding(T: int = 100, d_model: int = 64, dims: Sequence[int
     pe = sinusoidal_positional_encoding(T, d_model).numpy()  # (T, d)
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
     im = axes[0].imshow(pe, aspect="auto", cmap="RdBu", vmin=-1, vmax=1)
-    axes[0].set_xlabel("dimension i")
-    axes[0].set_ylabel("position t")
-    axes[0].set_title("sinusoidal positional encoding")
+    axes[0].set_xlabel(tr("dimension i"))
+    axes[0].set_ylabel(tr("position t"))
+    axes[0].set_title(tr("sinusoidal positional encoding"))
     fig.colorbar(im, ax=axes[0])
     for d in dims:
-        axes[1].plot(pe[:, d], label=f"dim {d} ({'sin' if d % 2 == 0 else 'cos'})")
-    axes[1].set_xlabel("position t")
+        axes[1].plot(pe[:, d], label=tr("dim {d} ({fn})").format(d=d, fn="sin" if d % 2 == 0 else "cos"))
+    axes[1].set_xlabel(tr("position t"))
     axes[1].legend(fontsize=8, loc="lower left")
-    axes[1].set_title("low dimensions oscillate fast, high ones slowly")
+    axes[1].set_title(tr("low dimensions oscillate fast, high ones slowly"))
     fig.tight_layout()
     return fig
 
@@ -43,11 +43,11 @@ def plot_attention_heads(weights: torch.Tensor, tokens: Sequence[str], title: st
     labels = [repr(t)[1:-1] if t in ("\n", " ") else t for t in tokens]
     for i, ax in enumerate(axes[0]):
         ax.imshow(w[i], cmap="viridis", vmin=0, vmax=1)
-        ax.set_title(f"head {i}")
+        ax.set_title(tr("head {i}").format(i=i))
         ax.set_xticks(range(len(labels)), labels, fontsize=7)
         ax.set_yticks(range(len(labels)), labels, fontsize=7)
-        ax.set_xlabel("key (attended)")
-    axes[0][0].set_ylabel("query")
+        ax.set_xlabel(tr("key (attended)"))
+    axes[0][0].set_ylabel(tr("query"))
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -81,10 +81,10 @@ def plot_dot_product_variance(stats: dict[str, list[float]]):
     axes[0].loglog(d, d, "k:", label="$d_k$")
     axes[0].set_xlabel("$d_k$")
     axes[0].legend()
-    axes[1].semilogx(d, stats["max_alpha"], "o-", label="unscaled")
-    axes[1].semilogx(d, stats["max_alpha_scaled"], "s-", label=r"scaled by $1/\sqrt{d_k}$")
+    axes[1].semilogx(d, stats["max_alpha"], "o-", label=tr("unscaled"))
+    axes[1].semilogx(d, stats["max_alpha_scaled"], "s-", label=tr(r"scaled by $1/\sqrt{d_k}$"))
     axes[1].set_xlabel("$d_k$")
-    axes[1].set_ylabel("mean largest weight (64 keys)")
+    axes[1].set_ylabel(tr("mean largest weight (64 keys)"))
     axes[1].legend()
     fig.tight_layout()
     return fig
