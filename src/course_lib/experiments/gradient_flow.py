@@ -124,7 +124,7 @@ def plot_gradient_flow(results: dict, ax=None):
     for label, norms in results["norms"].items():
         ax.semilogy(results["distance"], norms, label=_curve_label(label), ls="--" if label.startswith("RNN") else "-")
     ax.set_xlabel(tr("distance T - t (steps)"))
-    ax.set_ylabel(r"$\|\partial c_T/\partial c_t\|_F$  or  $\|\partial h_T/\partial h_t\|_F$")
+    ax.set_ylabel(tr(r"$\|\partial c_T/\partial c_t\|_F$  or  $\|\partial h_T/\partial h_t\|_F$"))
     ax.set_title(tr("Gradient flow over {T} steps (untrained cells, same inputs)").format(T=results["T"]))
     ax.legend(fontsize=8)
     return ax.figure

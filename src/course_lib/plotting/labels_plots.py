@@ -65,6 +65,8 @@ KO: dict[str, str] = {
     "Gradient flow over {T} steps (untrained cells, same inputs)":
         "{T} 스텝에 걸친 기울기 흐름 (학습 전 셀, 같은 입력)",
     "LSTM, forget bias {bias}": "LSTM, 망각 편향 {bias}",
+    r"$\|\partial c_T/\partial c_t\|_F$  or  $\|\partial h_T/\partial h_t\|_F$":
+        r"$\|\partial c_T/\partial c_t\|_F$  또는  $\|\partial h_T/\partial h_t\|_F$",
     "RNN (tanh)": "RNN (tanh)",
     # chapter 4: adding problem
     "Adding problem, T = {T}": "덧셈 문제, T = {T}",
