@@ -35,3 +35,39 @@ def test_every_notebook_that_plots_shows_its_figures_on_the_site(nb_path, editio
         pytest.fail(f"{page} was not built; run `make book-build` first", pytrace=False)
     images = re.findall(r"<img [^>]*src=\"[^\"]*_images/", page.read_text())
     assert images, f"{page.name}: the notebook calls plotting functions but the page has no figure"
+
+
+RESULT_FIGURE = re.compile(r"_static/results/(\w+)\.png")
+
+
+def _result_figures(src: Path) -> list[str]:
+    """The saved result figures a page includes (``{figure}`` directives and Markdown images)."""
+    if src.suffix == ".ipynb":
+        cells = json.loads(src.read_text())["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    else:
+        text = src.read_text(encoding="utf-8")
+    return sorted(set(RESULT_FIGURE.findall(text)))
+
+
+PAGES_WITH_FIGURES = [p for p in sorted((ROOT / "book").rglob("*.md")) + NOTEBOOKS if _result_figures(p)]
+
+
+@pytest.mark.parametrize("src", PAGES_WITH_FIGURES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_korean_edition_shows_the_korean_version_of_each_result_figure(src):
+    """figure_language_filename: NAME.png becomes NAME.ko.png in the Korean edition wherever that
+    file exists (`python -m course_lib experiment replot NAME --lang ko`); English pages keep NAME.png."""
+    results = ROOT / "book" / "_static" / "results"
+    html = {}
+    for edition in ("", "ko"):
+        page = SITE / edition / src.relative_to(ROOT).with_suffix(".html")
+        if not page.exists():
+            pytest.fail(f"{page} was not built; run `make book-build` first", pytrace=False)
+        html[edition] = set(re.findall(r"<img [^>]*src=\"[^\"]*_images/([^\"/]+)\"", page.read_text()))
+    for stem in _result_figures(src):
+        translated = (results / f"{stem}.ko.png").is_file()
+        assert f"{stem}.png" in html[""], f"{src.name}: the English page does not show {stem}.png"
+        expected = f"{stem}.ko.png" if translated else f"{stem}.png"
+        assert expected in html["ko"], f"{src.name}: the Korean page shows {sorted(html['ko'])}, not {expected}"
+        if translated:
+            assert f"{stem}.png" not in html["ko"], f"{src.name}: the Korean page still shows {stem}.png"

@@ -545,7 +545,8 @@ def _gpt_cpu_runs() -> list[dict]:
 
     if (results_dir() / "gpt_vs_nanogpt.json").is_file():
         return [{"results": o} for o in load("gpt_vs_nanogpt")["results"]["ours"]]
-    return [load(p.stem) for p in sorted(results_dir().glob("gpt_shakespeare_small*.json"))]
+    return [load(p.stem) for p in sorted(results_dir().glob("gpt_shakespeare_small*.json"))
+            if "." not in p.stem]  # not a translated figure's record (gpt_shakespeare_small.ko.json)
 
 
 @fact

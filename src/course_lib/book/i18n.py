@@ -4,7 +4,11 @@ One source, two languages. The English pages and notebooks are the only source; 
 is the same Sphinx build with ``language = "ko"``, which replaces every paragraph, heading and
 caption by its translation from ``locale/ko/LC_MESSAGES/<docname>.po`` (one catalogue per page,
 ``gettext_compact = False``). Mathematics, code and code output are not in the catalogues, so they
-stay exactly as in the English edition.
+stay exactly as in the English edition. A saved figure ``_static/results/NAME.png`` is shown as
+``NAME.ko.png`` where that file exists (``figure_language_filename`` in _config.yml): the figure
+redrawn from its saved results with Korean labels by ``python -m course_lib experiment replot NAME
+--lang ko`` (:mod:`course_lib.experiments.replot`). Figures that notebooks draw while they run come
+from the English execution cache, so they keep their English labels.
 
 Commands (``python -m course_lib.book.i18n ...``):
 

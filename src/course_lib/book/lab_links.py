@@ -29,13 +29,16 @@ __all__ = ["LAB_FOLDER", "launch_links", "setup"]
 LAB_FOLDER = "labs"  # in the repository and on the site
 COLAB = "https://colab.research.google.com/github/{repo}/blob/{branch}/{path}"
 BINDER = "https://mybinder.org/v2/gh/{repo}/{branch}?labpath={path}"
+#: The launch links' labels in each edition (Sphinx ``language``; English for any other).
+LAUNCH_LABELS = {"en": ("Open in Colab", "Launch on Binder"), "ko": ("Colab에서 열기", "Binder에서 실행")}
 
 
 def launch_links(repository_url: str | None, branch: str | None, lab: str,
-                 folder: str = LAB_FOLDER) -> list[tuple[str, str]]:
+                 folder: str = LAB_FOLDER, language: str | None = None) -> list[tuple[str, str]]:
     """``[(label, url), ...]`` for a lab: Colab and Binder for a GitHub repository, nothing without one.
 
-    ``folder`` is the lab's folder in the repository (``labs/ko`` for the Korean release).
+    ``folder`` is the lab's folder in the repository (``labs/ko`` for the Korean release);
+    ``language`` the edition whose labels to use (:data:`LAUNCH_LABELS`).
 
     Raises:
         ValueError: for a repository URL that is not ``https://github.com/OWNER/REPO``.
@@ -49,7 +52,8 @@ def launch_links(repository_url: str | None, branch: str | None, lab: str,
         raise ValueError(f"repository.url must look like https://github.com/OWNER/REPO for launch links, got {url!r}")
     path = f"{folder}/{lab}.ipynb"
     fields = {"repo": repo, "branch": quote(branch or "main"), "path": path}
-    return [("Open in Colab", COLAB.format(**fields)), ("Launch on Binder", BINDER.format(**fields))]
+    colab, binder = LAUNCH_LABELS.get(language or "en", LAUNCH_LABELS["en"])
+    return [(colab, COLAB.format(**fields)), (binder, BINDER.format(**fields))]
 
 
 def _lab_file(app, lab: str) -> Path:
@@ -100,7 +104,8 @@ def depart_lab_download_html(self, node) -> None:
     options = self.builder.config.html_theme_options or {}
     try:
         folder = edition_folder(self.builder.srcdir, self.builder.config.language, node["lab"])
-        links = launch_links(options.get("repository_url"), options.get("repository_branch"), node["lab"], folder)
+        links = launch_links(options.get("repository_url"), options.get("repository_branch"), node["lab"], folder,
+                             self.builder.config.language)
     except ValueError as exc:
         logging.getLogger(__name__).warning(f"{{lab}}`{node['lab']}`: {exc}", location=node)
         return

@@ -24,6 +24,7 @@ from torch import Tensor, nn
 
 from course_lib.data.synthetic import ADDING_BASELINE_MSE, adding_problem
 from course_lib.experiments.registry import experiment
+from course_lib.plotting.labels import tr
 from course_lib.train import History, TrainConfig, fit
 from course_lib.utils import count_parameters, seed_everything
 
@@ -157,13 +158,14 @@ def plot_adding(results: dict, ax=None):
         if with_grads:
             plot_adding_gradients(results, ax=axes[0, 1])
     for cell, r in results["runs"].items():
-        ax.plot(r["val_step"], r["val_loss"], label=f"{cell.upper()} ({r['parameters']} params)")
-    ax.axhline(results["baseline_mse"], color="gray", ls="--", label="baseline: predict 1 (MSE = 1/6)")
-    ax.axhline(0.01, color="gray", ls=":", label="goal: MSE = 0.01")
+        ax.plot(r["val_step"], r["val_loss"],
+                label=tr("{model} ({n} params)").format(model=cell.upper(), n=r["parameters"]))
+    ax.axhline(results["baseline_mse"], color="gray", ls="--", label=tr("baseline: predict 1 (MSE = 1/6)"))
+    ax.axhline(0.01, color="gray", ls=":", label=tr("goal: MSE = 0.01"))
     ax.set_yscale("log")
-    ax.set_xlabel("training step")
-    ax.set_ylabel("validation MSE")
-    ax.set_title(f"Adding problem, T = {results['T']}")
+    ax.set_xlabel(tr("training step"))
+    ax.set_ylabel(tr("validation MSE"))
+    ax.set_title(tr("Adding problem, T = {T}").format(T=results["T"]))
     ax.legend(fontsize=8)
     ax.figure.tight_layout()
     return ax.figure
@@ -179,9 +181,9 @@ def plot_adding_gradients(results: dict, ax=None):
     for cell, r in results["runs"].items():
         ax.plot(r["grad_step"], r["grad_ratio_first_last"], label=cell.upper())
     ax.set_yscale("log")
-    ax.set_xlabel("training step")
+    ax.set_xlabel(tr("training step"))
     ax.set_ylabel(r"$g_1 / g_T$")
-    ax.set_title(f"Gradient reaching step 1 relative to step T = {results['T']}")
+    ax.set_title(tr("Gradient reaching step 1 relative to step T = {T}").format(T=results["T"]))
     ax.legend(fontsize=8)
     return ax.figure
 

@@ -30,6 +30,7 @@ from course_lib.data.seq_tasks import SeqTask
 from course_lib.decoding import translate
 from course_lib.experiments.registry import experiment
 from course_lib.metrics import edit_ops, exact_match, position_errors, token_accuracy
+from course_lib.plotting.labels import tr
 from course_lib.seq2seq import Seq2Seq, Seq2SeqConfig, make_loss_fn, make_seq2seq
 from course_lib.train import TrainConfig, fit, make_optimizer
 from course_lib.utils import count_parameters, get_device, seed_everything
@@ -68,12 +69,13 @@ def plot_bottleneck(results: dict, ax=None):
     for name, style in (("plain", "o-"), ("attention", "s-")):
         r = results[name]
         ax.plot(results["lengths"], [100 * a for a in r["token_accuracy"]], style,
-                label=f"{'seq2seq' if name == 'plain' else 'seq2seq + attention'} ({r['parameters']:,} params)")
+                label=tr("{model} ({n:,} params)").format(
+                    model=tr("seq2seq" if name == "plain" else "seq2seq + attention"), n=r["parameters"]))
     ax.axvspan(results["train_min_len"], results["train_max_len"], color="0.92", zorder=0)
-    ax.set_xlabel("source length (characters)")
-    ax.set_ylabel("token accuracy (%)")
+    ax.set_xlabel(tr("source length (characters)"))
+    ax.set_ylabel(tr("token accuracy (%)"))
     ax.set_ylim(0, 102)
-    ax.set_title(f"{results['task']} task: accuracy against length")
+    ax.set_title(tr("{task} task: accuracy against length").format(task=tr(results["task"])))
     ax.legend(loc="lower left")
     ax.figure.tight_layout()
     return ax.figure
@@ -198,23 +200,25 @@ def plot_longer(results: dict):
     last = results["rounds"][-1]["steps"]
     for rnd in results["rounds"]:
         ax.plot(results["lengths"], [100 * a for a in rnd["token_accuracy"]], "o-", color="C0",
-                label=f"seq2seq, {rnd['steps']:,} steps", alpha=0.35 + 0.65 * rnd["steps"] / last)
+                label=tr("seq2seq, {steps:,} steps").format(steps=rnd["steps"]),
+                alpha=0.35 + 0.65 * rnd["steps"] / last)
     if results.get("attention"):
-        ax.plot(results["lengths"], [100 * a for a in results["attention"]["token_accuracy"]], "s--", color="0.4",
-                label=f"seq2seq + attention, {results['attention']['steps']:,} steps")
+        ax.plot(results["lengths"], [100 * a for a in results["attention"]["token_accuracy"]], "s--",
+                color="0.4",
+                label=tr("seq2seq + attention, {steps:,} steps").format(steps=results["attention"]["steps"]))
     ax.axvspan(results["train_min_len"], results["train_max_len"], color="0.92", zorder=0)
-    ax.set_xlabel("source length (characters)")
-    ax.set_ylabel("token accuracy (%)")
+    ax.set_xlabel(tr("source length (characters)"))
+    ax.set_ylabel(tr("token accuracy (%)"))
     ax.set_ylim(0, 102)
-    ax.set_title("More training for the plain model")
+    ax.set_title(tr("More training for the plain model"))
     ax.legend(loc="lower left", fontsize=8)
     ax2.plot(results["loss_step"], results["train_loss"], color="C0")
     for rnd in results["rounds"]:
         ax2.axvline(rnd["steps"], color="0.7", ls=":")
     ax2.set_ylim(0, None)
-    ax2.set_xlabel("training step")
-    ax2.set_ylabel("training loss (nats per token)")
-    ax2.set_title("Plain seq2seq: training loss")
+    ax2.set_xlabel(tr("training step"))
+    ax2.set_ylabel(tr("training loss (nats per token)"))
+    ax2.set_title(tr("Plain seq2seq: training loss"))
     fig.tight_layout()
     return fig
 

@@ -1,4 +1,6 @@
-"""``python -m course_lib experiment NAME [--full] [--device D] [--out DIR] [--lang ko]``.
+"""``python -m course_lib experiment NAME [--full] [--device D] [--out DIR] [--lang ko]``, and
+``python -m course_lib experiment replot NAME [NAME ...] [--lang ko] [--out DIR]`` to redraw saved
+figures without training (:mod:`course_lib.experiments.replot`).
 
 ``--lang ko`` draws an experiment's figure in Korean (the diagrams: a config with a ``lang`` field) and
 saves it as ``NAME.ko.png`` (with ``NAME.ko.json``), which the Korean edition shows in place of ``NAME.png``.
@@ -17,13 +19,15 @@ from course_lib.utils import get_device
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("name", nargs="?", help="experiment to run (omit with --list)")
+    p.add_argument("name", nargs="?", help="experiment to run (omit with --list), or 'replot'")
+    p.add_argument("figures", nargs="*", help="with replot: the saved results to redraw ('all': every figure)")
     p.add_argument("--list", action="store_true", help="list the experiments")
     p.add_argument("--full", action="store_true", help="run the full configuration behind the book's figure")
     p.add_argument("--device", default=None, help="cpu, cuda or mps (default: best available)")
     p.add_argument("--out", default=None, help="results folder (default: book/_static/results)")
-    p.add_argument("--lang", default="en", choices=LANGUAGES,
-                   help="language of the figure's words (ko: saved as NAME.ko.png); experiments with a lang option")
+    p.add_argument("--lang", default=None, choices=LANGUAGES,
+                   help="language of the figure's words, saved as NAME.ko.png for ko (replot: default ko; "
+                        "an experiment: default en, ko only for those with a lang option)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -31,11 +35,21 @@ def main(args: argparse.Namespace) -> int:
         for name, exp in sorted(discover().items()):
             print(f"{name:28s} {exp.description}")
         return 0
+    if args.name == "replot":
+        from course_lib.experiments import replot
+
+        if not args.figures:
+            print(f"replot what? saved figures: {' '.join(sorted(replot.REPLOTS))} (or all)")
+            return 2
+        return replot.main(args.figures, args.lang or "ko", args.out)
+    if args.figures:
+        print(f"unexpected arguments after {args.name}: {args.figures}")
+        return 2
     exp = get_experiment(args.name)
     config = exp.full() if args.full else exp.small()
     if hasattr(config, "device"):
         config.device = str(get_device(args.device))
-    lang = getattr(args, "lang", "en")
+    lang = getattr(args, "lang", None) or "en"
     if hasattr(config, "lang"):
         config.lang = lang
     elif lang != "en":

@@ -21,6 +21,7 @@ from torch import Tensor, nn
 
 from course_lib.experiments.registry import experiment
 from course_lib.lstm import LSTMCell, lstm_cell_step
+from course_lib.plotting.labels import tr
 from course_lib.utils import seed_everything
 
 __all__ = ["GradientFlowConfig", "SmallGradientFlowConfig", "jacobian_norms", "run", "plot_gradient_flow"]
@@ -106,6 +107,14 @@ def run(config: GradientFlowConfig) -> dict:
     return results
 
 
+def _curve_label(label: str) -> str:
+    """A saved curve's name (``"LSTM, forget bias 1"``, ``"RNN (tanh)"``) in the figure's language."""
+    prefix = "LSTM, forget bias "
+    if label.startswith(prefix):
+        return tr(prefix + "{bias}").format(bias=label[len(prefix):])
+    return tr(label)
+
+
 def plot_gradient_flow(results: dict, ax=None):
     """Jacobian norm (log scale) against distance T - t, one line per model."""
     import matplotlib.pyplot as plt
@@ -113,9 +122,9 @@ def plot_gradient_flow(results: dict, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     for label, norms in results["norms"].items():
-        ax.semilogy(results["distance"], norms, label=label, ls="--" if label.startswith("RNN") else "-")
-    ax.set_xlabel("distance T - t (steps)")
-    ax.set_ylabel(r"$\|\partial c_T/\partial c_t\|_F$  or  $\|\partial h_T/\partial h_t\|_F$")
-    ax.set_title(f"Gradient flow over {results['T']} steps (untrained cells, same inputs)")
+        ax.semilogy(results["distance"], norms, label=_curve_label(label), ls="--" if label.startswith("RNN") else "-")
+    ax.set_xlabel(tr("distance T - t (steps)"))
+    ax.set_ylabel(tr(r"$\|\partial c_T/\partial c_t\|_F$  or  $\|\partial h_T/\partial h_t\|_F$"))
+    ax.set_title(tr("Gradient flow over {T} steps (untrained cells, same inputs)").format(T=results["T"]))
     ax.legend(fontsize=8)
     return ax.figure

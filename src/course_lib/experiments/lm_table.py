@@ -125,6 +125,8 @@ def lm_rows(directory: str | Path | None = None, references: bool = True) -> lis
                          "val_loss": o["val_loss"]})
     else:  # single-seed runs of the GPT at the same setting (nanoGPT's 20-batch estimate only)
         for path in sorted(directory.glob("gpt_shakespeare_small*.json")):
+            if "." in path.stem:  # a translated figure's record (gpt_shakespeare_small.ko.json), not a run
+                continue
             saved = load_results(path.stem, directory)
             r, c = saved["results"], saved["config"]
             rows.append({"model": f"course_lib GPT {c['n_layer']}×{c['n_embd']}, seed {c['seed']}",

@@ -41,7 +41,7 @@ def discover() -> dict[str, Experiment]:
     import course_lib.experiments as pkg
 
     for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name not in ("registry", "results", "cli"):
+        if info.name not in ("registry", "results", "cli", "replot"):
             importlib.import_module(f"course_lib.experiments.{info.name}")
     return EXPERIMENTS
 

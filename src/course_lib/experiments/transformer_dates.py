@@ -23,6 +23,7 @@ from course_lib.data.dates import DateDataset, make_date_dataset
 from course_lib.decoding import translate
 from course_lib.experiments.registry import experiment
 from course_lib.metrics import bleu, exact_match, token_accuracy
+from course_lib.plotting.labels import tr
 from course_lib.seq2seq import Seq2SeqConfig, make_loss_fn, make_seq2seq
 from course_lib.train import TrainConfig, fit
 from course_lib.transformer.seq2seq import Seq2SeqTransformer, Seq2SeqTransformerConfig
@@ -106,11 +107,12 @@ def plot_dates_training(results: dict, ax=None):
         loss = r["train_loss"]
         k = min(20, len(loss))
         smooth = [sum(loss[max(0, i - k + 1):i + 1]) / len(loss[max(0, i - k + 1):i + 1]) for i in range(len(loss))]
-        ax.plot(range(1, len(loss) + 1), smooth, label=f"{MODEL_NAMES[name]}, {r['parameters']:,} params")
+        ax.plot(range(1, len(loss) + 1), smooth,
+                label=tr("{model}, {n:,} params").format(model=tr(MODEL_NAMES[name]), n=r["parameters"]))
     ax.set_yscale("log")
-    ax.set_xlabel(f"training step (batch of {results['batch_size']})")
-    ax.set_ylabel("training cross-entropy")
-    ax.set_title("dates -> ISO: same data, same steps")
+    ax.set_xlabel(tr("training step (batch of {batch})").format(batch=results["batch_size"]))
+    ax.set_ylabel(tr("training cross-entropy"))
+    ax.set_title(tr("dates -> ISO: same data, same steps"))
     ax.legend(fontsize=8)
     ax.figure.tight_layout()
     return ax.figure

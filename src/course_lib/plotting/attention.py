@@ -15,6 +15,7 @@ import torch
 
 from course_lib.errors import ShapeError
 from course_lib.plotting.fonts import font_family, hangul_font
+from course_lib.plotting.labels import tr
 
 __all__ = ["AttentionExample", "attention_examples", "attention_explorer", "plot_attention", "plot_attention_grid"]
 
@@ -66,8 +67,8 @@ def plot_attention(alpha, source: Sequence[str], output: Sequence[str], ax=None,
     for t, lab in zip(ax.get_xticklabels(), labels, strict=True):
         t.set_rotation(90 if len(lab) > 1 else 0)
     ax.set_yticks(range(len(output)), list(output), fontsize=8)
-    ax.set_xlabel("source")
-    ax.set_ylabel("output")
+    ax.set_xlabel(tr("source"))
+    ax.set_ylabel(tr("output"))
     if title:
         ax.set_title(title, fontsize=9, fontfamily=font_family())
     return ax

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from course_lib.lstm import LSTMCell, lstm_cell_step
+from course_lib.plotting.labels import tr
 
 __all__ = ["lstm_step_values", "plot_lstm_step", "plot_gate_activations", "LSTM_STEPS", "plot_lm_compare",
            "lm_compare_table"]
@@ -50,8 +51,8 @@ def plot_lstm_step(values: dict, step: str, ax=None):
             ax.text(j, r, f"{grid[r, j]:.2f}", ha="center", va="center", fontsize=7)
     ax.set_yticks(range(len(rows)), [label for _, label in rows])
     ax.set_xticks(range(H), [str(j) for j in range(H)])
-    ax.set_xlabel("hidden unit")
-    ax.set_title(f"{step} step", fontsize=9)
+    ax.set_xlabel(tr("hidden unit"))
+    ax.set_title(tr("{step} step").format(step=tr(step)), fontsize=9)
     return ax.figure
 
 
@@ -106,15 +107,16 @@ def plot_lm_compare(runs: dict, baselines: dict | None = None):
 
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [2, 1]})
     for cell, r in runs.items():
-        ax.plot(r["val_step"], r["val_loss"], "o-", ms=3, label=f"{cell.upper()} (best {min(r['val_loss']):.3f})")
+        ax.plot(r["val_step"], r["val_loss"], "o-", ms=3,
+                label=tr("{cell} (best {loss:.3f})").format(cell=cell.upper(), loss=min(r["val_loss"])))
     for (name, v), ls in zip((baselines or {}).items(), ("--", ":"), strict=False):
         if name != "uniform_lnV":  # ln V = 4.17 would squash the curves
-            ax.axhline(v, color="gray", ls=ls, label=f"{name} = {v:.3f}")
+            ax.axhline(v, color="gray", ls=ls, label=f"{tr(name)} = {v:.3f}")
     lo = min(min(r["val_loss"]) for r in runs.values())
     hi = max([lo + 0.5] + [v for k, v in (baselines or {}).items() if k != "uniform_lnV"])
     ax.set_ylim(lo - 0.05, hi + 0.15)  # the first evaluations (near ln V) are above the top
-    ax.set_xlabel("step")
-    ax.set_ylabel("validation loss (nats / char)")
+    ax.set_xlabel(tr("step"))
+    ax.set_ylabel(tr("validation loss (nats / char)"))
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     cells = list(runs)
@@ -123,9 +125,9 @@ def plot_lm_compare(runs: dict, baselines: dict | None = None):
     times = [runs[c][key] for c in cells]
     bars = bx.barh([c.upper() for c in cells], times, color=[f"C{i}" for i in range(len(cells))])
     for b, c in zip(bars, cells, strict=True):
-        bx.text(b.get_width(), b.get_y() + b.get_height() / 2, f" {runs[c]['parameters']:,d} params",
+        bx.text(b.get_width(), b.get_y() + b.get_height() / 2, tr(" {n:,d} params").format(n=runs[c]["parameters"]),
                 va="center", fontsize=8)
-    bx.set_xlabel("training time per 100 steps (s)" + (", same load" if key.endswith("matched") else ""))
+    bx.set_xlabel(tr("training time per 100 steps (s)") + (tr(", same load") if key.endswith("matched") else ""))
     bx.set_xlim(0, 1.6 * max(times))
     bx.invert_yaxis()
     fig.tight_layout()

@@ -12,6 +12,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from course_lib.plotting.labels import tr
+
 __all__ = [
     "plot_unrolled_graph",
     "plot_rnn_types",
@@ -131,9 +133,9 @@ def plot_gradient_norms(curves: Mapping[str, Mapping[str, Sequence[float]]]) -> 
     for ax, (act, by_r) in zip(axes[0], curves.items(), strict=True):
         for r, c in by_r.items():
             ax.semilogy(np.arange(len(c)), c, label=rf"$\rho = {r}$")
-        ax.set_xlabel("distance $T - t$ from the loss")
+        ax.set_xlabel(tr("distance $T - t$ from the loss"))
         ax.set_ylabel(r"$\|\partial L / \partial h_t\|$")
-        ax.set_title(f"{act} RNN")
+        ax.set_title(tr("{activation} RNN").format(activation=tr(act)))
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
     fig.tight_layout()
@@ -147,13 +149,13 @@ def plot_lm_history(history, baselines: Mapping[str, float] | None = None, title
     tl = np.asarray(h["train_loss"])
     k = max(1, len(tl) // 50)
     smooth = np.convolve(tl, np.ones(k) / k, mode="valid") if len(tl) >= k else tl
-    ax.plot(np.arange(len(smooth)) + k - 1, smooth, label="train (smoothed)", alpha=0.8)
-    ax.plot(h["val_step"], h["val_loss"], "o-", label="val", ms=3)
+    ax.plot(np.arange(len(smooth)) + k - 1, smooth, label=tr("train (smoothed)"), alpha=0.8)
+    ax.plot(h["val_step"], h["val_loss"], "o-", label=tr("val"), ms=3)
     for (name, v), ls in zip((baselines or {}).items(), ("--", ":", "-."), strict=False):
-        ax.axhline(v, color="gray", ls=ls, label=f"{name} = {v:.3f}")
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss (nats / char)")
-    ax.set_title(title)
+        ax.axhline(v, color="gray", ls=ls, label=f"{tr(name)} = {v:.3f}")
+    ax.set_xlabel(tr("step"))
+    ax.set_ylabel(tr("loss (nats / char)"))
+    ax.set_title(tr(title))
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -166,8 +168,8 @@ def plot_clipping(g: Sequence[float], threshold: float) -> Figure:
     by_norm = g * min(1.0, threshold / np.linalg.norm(g))
     by_value = np.clip(g, -threshold, threshold)
     fig, ax = plt.subplots(figsize=(4.2, 4.2))
-    for v, lab, c in ((g, "gradient $g$", "k"), (by_norm, "clipped by norm", "C0"), (by_value, "clipped by value",
-                                                                                          "C3")):
+    for v, lab, c in ((g, tr("gradient $g$"), "k"), (by_norm, tr("clipped by norm"), "C0"),
+                      (by_value, tr("clipped by value"), "C3")):
         ax.annotate("", xy=v, xytext=(0, 0), arrowprops=dict(arrowstyle="-|>", color=c, lw=2))
         ax.plot([], [], color=c, label=f"{lab}: ({v[0]:.2f}, {v[1]:.2f})")
     ax.add_patch(plt.Circle((0, 0), threshold, fill=False, ls="--", color="C0"))
