@@ -119,7 +119,7 @@ def test_the_experiment_command_writes_the_korean_file_and_refuses_lang_where_th
 
     def run(name, lang):
         return cli.main(argparse.Namespace(name=name, list=False, full=True, device=None, out=str(tmp_path),
-                                           lang=lang))
+                                           lang=lang, figures=[]))
 
     assert run("gru_cell_diagram", "ko") == 0
     assert (tmp_path / "gru_cell_diagram.ko.png").is_file() and (tmp_path / "gru_cell_diagram.ko.json").is_file()
