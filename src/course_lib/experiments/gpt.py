@@ -32,7 +32,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import Tensor
 
@@ -173,25 +172,6 @@ def from_nanogpt(state_dict: dict[str, Tensor], config: GPTConfig) -> GPT:
     return model
 
 
-def _figure(history: History, label: str, reference: float | None):
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-    steps = np.arange(len(history.train_loss))
-    axes[0].plot(steps, history.train_loss, alpha=0.4, label="train (per batch)")
-    axes[0].plot(history.val_step, history.val_loss, "o-", label="validation")
-    axes[1].plot(history.elapsed, history.val_loss, "o-", label=label)
-    for ax in axes:
-        if reference is not None:
-            ax.axhline(reference, color="gray", ls="--", label=f"nanoGPT best val {reference}")
-        ax.set_ylabel("cross-entropy (nats/char)")
-        ax.legend()
-    axes[0].set_xlabel("step")
-    axes[1].set_xlabel("training time (s)")
-    fig.tight_layout()
-    return fig
-
-
 def run_gpt(config: CPUConfig) -> dict:
     """Train a GPT with ``config``; return losses, times, throughput, samples, the model and the vocabulary."""
     seed_everything(config.seed)  # nanoGPT's torch.manual_seed: it initialises the model, then draws the batches
@@ -244,7 +224,9 @@ def gpt_shakespeare(config: CPUConfig) -> dict:
     results.pop("model")
     results.pop("vocab")
     history = History(**{k: v for k, v in results["history"].items() if k not in ("best_val_loss", "best_step")})
-    results["figure"] = _figure(history, "course_lib GPT", results["reference"]["best_val_loss"])
+    from course_lib.plotting.transformer import plot_gpt_training
+
+    results["figure"] = plot_gpt_training(history, "course_lib GPT", results["reference"]["best_val_loss"])
     return results
 
 
