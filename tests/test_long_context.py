@@ -53,17 +53,27 @@ def test_long_context_run_reports_accuracy_and_step_time_per_length_and_model():
 
 
 def test_learning_rate_is_tuned_per_model_on_tuning_sequences_and_recorded():
-    from course_lib.experiments.long_context import tune_lr
+    from course_lib.experiments.long_context import tune
 
-    cfg = LongContextConfig(lengths=(8,), steps=3, batch_size=4, test_size=8, models=("rnn",),
-                            lr_grid=(1e-3, 1e-2), tune_lengths=(8, 12))
-    tuning = tune_lr("rnn", cfg, "cpu")
+    cfg = LongContextConfig(lengths=(8,), steps=3, batch_size=4, test_size=8, models=("rnn", "lstm"),
+                            lr_grid=(1e-3, 1e-2), forget_bias_grid=(1.0, 3.0), tune_lengths=(8, 12))
+    tuning = tune("rnn", cfg, "cpu")
     assert tuning["chosen_lr"] in (1e-3, 1e-2) and tuning["lengths"] == [8, 12]
+    assert tuning["grid"] == ["lr=0.001", "lr=0.01"] and tuning["chosen_forget_bias"] is None
     assert all(len(a) == 2 and all(0 <= x <= 1 for x in a) for a in tuning["accuracy"].values())
     best = max(sum(a) for a in tuning["accuracy"].values())
-    assert sum(tuning["accuracy"][str(tuning["chosen_lr"])]) == best
+    assert sum(tuning["accuracy"][f"lr={tuning['chosen_lr']:g}"]) == best
+    lstm = tune("lstm", cfg, "cpu")
+    assert len(lstm["grid"]) == 4 and lstm["chosen_forget_bias"] in (1.0, 3.0)
     out = run(cfg)
     assert out["lr"]["rnn"] == out["tuning"]["rnn"]["chosen_lr"]
+    assert out["lstm_forget_bias"] == out["tuning"]["lstm"]["chosen_forget_bias"]
+
+
+def test_lstm_forget_bias_sets_the_forget_gates_initial_bias():
+    model = make_model("lstm", LongContextConfig(), forget_bias=5.0)
+    H = LongContextConfig().lstm_hidden
+    assert torch.all(model.rnn.bias_ih_l0[H:2 * H] == 5.0) and torch.all(model.rnn.bias_hh_l0[H:2 * H] == 0.0)
 
 
 def test_fast_attention_transformer_gives_the_readable_ones_logits():

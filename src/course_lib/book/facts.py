@@ -556,6 +556,12 @@ def gpt_seeds() -> int:
 
 
 @fact
+def gpt_evaluations() -> int:
+    """How many validation estimates each GPT run made (every 250 steps, the first before any update)."""
+    return len(_gpt_cpu_runs()[0]["results"]["val_step"])
+
+
+@fact
 def gpt_mean_best_val_loss() -> float:
     """Mean over the seeds of our GPT's best validation loss (nanoGPT's 20-batch estimate)."""
     runs = _gpt_cpu_runs()

@@ -136,7 +136,9 @@ class LongContextConfig:
     d_ff: int = 64
     models: tuple[str, ...] = MODELS
     fast_attention: bool = True  # PyTorch's fused attention kernel (tested equal to the readable one)
+    forget_bias: float = 1.0  # the LSTM's initial forget-gate bias
     lr_grid: tuple[float, ...] = ()  # if given: each model's lr is tuned on it first (see tune_lengths)
+    forget_bias_grid: tuple[float, ...] = ()  # if given: the LSTM's forget bias is tuned with its lr
     tune_lengths: tuple[int, ...] = ()  # the lengths the tuning averages over
     parallel: bool = False  # one process per model, all at once (their step times then share the machine)
     seed: int = 0
@@ -144,11 +146,12 @@ class LongContextConfig:
 
 
 def _full() -> LongContextConfig:
-    return LongContextConfig(lengths=(16, 32, 64, 128, 256, 512), steps=250, test_size=512, parallel=True,
-                             lr_grid=(1e-3, 3e-3, 1e-2, 3e-2), tune_lengths=(16, 32, 64))
+    return LongContextConfig(lengths=(16, 32, 64, 128, 256, 512), steps=500, test_size=512, parallel=False,
+                             lr_grid=(1e-3, 3e-3, 1e-2, 3e-2), forget_bias_grid=(1.0, 3.0, 5.0),
+                             tune_lengths=(16, 32, 64))
 
 
-def make_model(name: str, config: LongContextConfig) -> nn.Module:
+def make_model(name: str, config: LongContextConfig, forget_bias: float | None = None) -> nn.Module:
     """``"rnn"``, ``"lstm"`` or ``"transformer"`` at the configured sizes, seeded with ``config.seed``.
 
     Raises:
@@ -158,7 +161,8 @@ def make_model(name: str, config: LongContextConfig) -> nn.Module:
     if name == "rnn":
         return RecallRNN("rnn", config.K, config.emb_size, config.rnn_hidden)
     if name == "lstm":
-        return RecallRNN("lstm", config.K, config.emb_size, config.lstm_hidden)
+        return RecallRNN("lstm", config.K, config.emb_size, config.lstm_hidden,
+                         config.forget_bias if forget_bias is None else forget_bias)
     if name == "transformer":
         return RecallTransformer(config.K, config.d_model, config.n_heads, config.n_layers, config.d_ff,
                                  max((*config.lengths, *config.tune_lengths)), config.fast_attention)
@@ -203,25 +207,34 @@ def _default_lr(name: str, config: LongContextConfig) -> float:
     return config.transformer_lr if name == "transformer" else config.lr
 
 
-def tune_lr(name: str, config: LongContextConfig, device: str) -> dict:
-    """The learning rate of ``config.lr_grid`` with the best mean accuracy over ``config.tune_lengths``
-    (tuning sequences, not the test ones); ``{"grid", "lengths", "accuracy": {lr: [per length]},
-    "chosen_lr"}``. Ties go to the smaller rate."""
-    acc = {lr: [_train_one(make_model(name, config), T, config, torch.device(device), lr, tuning=True)["accuracy"]
-                for T in config.tune_lengths] for lr in config.lr_grid}
-    chosen = max(config.lr_grid, key=lambda lr: (sum(acc[lr]) / len(acc[lr]), -lr))
-    return {"grid": list(config.lr_grid), "lengths": list(config.tune_lengths),
-            "accuracy": {str(lr): a for lr, a in acc.items()}, "chosen_lr": chosen}
+def tune(name: str, config: LongContextConfig, device: str) -> dict:
+    """The setting with the best mean accuracy over ``config.tune_lengths`` (on tuning sequences,
+    never the test ones): the learning rate of ``config.lr_grid`` and, for the LSTM, the initial
+    forget-gate bias of ``config.forget_bias_grid`` (chapter 3: a forget gate that starts near 1
+    keeps the cell state over more steps). Returns ``{"grid", "lengths", "accuracy": {setting:
+    [per length]}, "chosen_lr", "chosen_forget_bias"}``; ties go to the smaller rate and bias."""
+    biases = config.forget_bias_grid if name == "lstm" and config.forget_bias_grid else (None,)
+    grid = [(lr, fb) for lr in config.lr_grid for fb in biases]
+    acc = {(lr, fb): [_train_one(make_model(name, config, fb), T, config, torch.device(device), lr,
+                                 tuning=True)["accuracy"] for T in config.tune_lengths] for lr, fb in grid}
+    lr, fb = max(grid, key=lambda k: (sum(acc[k]) / len(acc[k]), -k[0], -(k[1] or 0.0)))
+
+    def label(k: tuple) -> str:
+        return f"lr={k[0]:g}" + ("" if k[1] is None else f", forget bias={k[1]:g}")
+
+    return {"grid": [label(k) for k in grid], "lengths": list(config.tune_lengths),
+            "accuracy": {label(k): a for k, a in acc.items()}, "chosen_lr": lr, "chosen_forget_bias": fb}
 
 
 def _train_lengths(name: str, config: LongContextConfig, device: str) -> dict:
     if config.parallel:
         torch.set_num_threads(1)
-    tuning = tune_lr(name, config, device) if config.lr_grid else None
+    tuning = tune(name, config, device) if config.lr_grid else None
     lr = tuning["chosen_lr"] if tuning else _default_lr(name, config)
-    rows = [{"T": T, **_train_one(make_model(name, config), T, config, torch.device(device), lr)}
+    fb = tuning["chosen_forget_bias"] if tuning else None
+    rows = [{"T": T, **_train_one(make_model(name, config, fb), T, config, torch.device(device), lr)}
             for T in config.lengths]
-    return {"rows": rows, "lr": lr, "tuning": tuning}
+    return {"rows": rows, "lr": lr, "forget_bias": fb, "tuning": tuning}
 
 
 @experiment("long_context", small=LongContextConfig, full=_full)
@@ -243,6 +256,7 @@ def run(config: LongContextConfig) -> dict:
         done = {name: _train_lengths(name, config, str(device)) for name in config.models}
     out["models"] = {name: d["rows"] for name, d in done.items()}
     out["lr"] = {name: d["lr"] for name, d in done.items()}
+    out["lstm_forget_bias"] = done["lstm"]["forget_bias"] if "lstm" in done else None
     out["tuning"] = {name: d["tuning"] for name, d in done.items() if d["tuning"]}
     out["fast_attention"] = config.fast_attention
     out["figure"] = plot_long_context(out)
