@@ -176,3 +176,12 @@ def test_from_nanogpt_maps_every_weight_and_splits_c_attn_into_queries_keys_valu
     torch.testing.assert_close(copy(idx), source(idx), rtol=0, atol=0)
     with pytest.raises(KeyError):
         from_nanogpt({k: v for k, v in sd.items() if "c_fc" not in k}, config)
+
+
+def test_speed_experiment_measures_both_attentions_without_nanogpt(monkeypatch):
+    from course_lib.experiments.gpt import SpeedConfig, gpt_speed
+
+    monkeypatch.delenv("NANOGPT_DIR", raising=False)
+    out = gpt_speed(SpeedConfig(steps=3, rounds=1))
+    assert set(out["mean_tokens_per_s"]) == {"readable", "fused"} and out["mean_tokens_per_s"]["fused"] > 0
+    assert "readable_over_nanogpt" not in out

@@ -514,6 +514,91 @@ def dates_transformer_gain_points() -> float:
     return 100 * (m["transformer"]["exact_match"] - m["transformer_n01"]["exact_match"])
 
 
+#: Test accuracy at which the long-context figure counts a length as solved.
+LONG_CONTEXT_SOLVED = 0.9
+
+
+def _longest_solved(model: str) -> int:
+    """The longest length T at which ``model`` (and at every shorter length) reached 90 % accuracy; 0 if none."""
+    longest = 0
+    for r in load("long_context")["results"]["models"][model]:
+        if r["accuracy"] < LONG_CONTEXT_SOLVED:
+            break
+        longest = r["T"]
+    return longest
+
+
+@fact
+def long_context_rnn_longest() -> int:
+    """Longest length the RNN recalls at 90 % or more (0: none)."""
+    return _longest_solved("rnn")
+
+
+@fact
+def long_context_lstm_longest() -> int:
+    """Longest length the LSTM recalls at 90 % or more (0: none)."""
+    return _longest_solved("lstm")
+
+
+@fact
+def long_context_transformer_longest() -> int:
+    """Longest length the Transformer recalls at 90 % or more (0: none)."""
+    return _longest_solved("transformer")
+
+
+@fact
+def long_context_lr_grid() -> str:
+    """The learning rates the long-context tuning tried: '0.001, 0.003, 0.01, 0.03'."""
+    return ", ".join(f"{lr:g}" for lr in load("long_context")["config"]["lr_grid"])
+
+
+@fact
+def long_context_tune_lengths() -> str:
+    """The lengths the long-context tuning averaged over: '16, 32, 64'."""
+    return ", ".join(str(T) for T in load("long_context")["config"]["tune_lengths"])
+
+
+@fact
+def long_context_forget_bias_grid() -> str:
+    """The LSTM forget-gate biases the tuning tried: '1, 3, 5'."""
+    return ", ".join(f"{b:g}" for b in load("long_context")["config"]["forget_bias_grid"])
+
+
+@fact
+def long_context_lstm_bias1_best_at_32() -> float:
+    """The LSTM's best tuning accuracy at T = 32 with its forget-gate bias at 1, over every learning rate."""
+    t = load("long_context")["results"]["tuning"]["lstm"]
+    k = t["lengths"].index(32)
+    return max(a[k] for name, a in t["accuracy"].items() if name.endswith("forget bias=1"))
+
+
+def _ms_at_longest(model: str) -> float:
+    return 1000 * load("long_context")["results"]["models"][model][-1]["step_time_s"]
+
+
+@fact
+def long_context_rnn_ms_longest() -> float:
+    """The RNN's training step at the longest length, in milliseconds."""
+    return _ms_at_longest("rnn")
+
+
+@fact
+def long_context_transformer_ms_longest() -> float:
+    """The Transformer's training step at the longest length, in milliseconds."""
+    return _ms_at_longest("transformer")
+
+
+@fact
+def long_context_transformer_growth_vs_rnn() -> Phrase:
+    """How the Transformer's step time grows with T compared with the RNN's; in Korean it follows "RNN"."""
+    ratio = _step_time_growth("transformer") / _step_time_growth("rnn")
+    if ratio < 0.5:
+        return Phrase("much more slowly than the RNN's", ko="보다 훨씬 완만하게")
+    if ratio <= 2:
+        return Phrase("about as fast as the RNN's", ko="과 비슷하게")
+    return Phrase("faster than the RNN's", ko="보다 가파르게")
+
+
 def _step_time_growth(model: str) -> float:
     runs = load("long_context")["results"]["models"][model]
     return runs[-1]["step_time_s"] / runs[0]["step_time_s"]

@@ -95,6 +95,7 @@ class CPUConfig:
     sample_chars: int = 500
     progress: bool = False
     fast_attention: bool = False  # F.scaled_dot_product_attention instead of the readable softmax(QK^T)V
+    whole_split: bool = True  # also score the whole validation split (a few seconds)
 
 
 @dataclass
@@ -188,7 +189,7 @@ def run_gpt(config: CPUConfig) -> dict:
     t0 = time.perf_counter()
     history = fit(model, batches, lm_loss_fn, train_cfg, optimizer=optimizer)
     wall = time.perf_counter() - t0
-    val_whole = split_loss(model, corpus.val, config.block_size)
+    val_whole = split_loss(model, corpus.val, config.block_size) if config.whole_split else math.nan
     gen = torch.Generator(device="cpu").manual_seed(config.seed)
     start = torch.tensor([corpus.vocab.encode("\n")], device=device)  # (1, 1)
     model.to("cpu")
@@ -416,4 +417,63 @@ def gpt_vs_nanogpt(config: SideBySideConfig) -> dict:
 
     out = {"ours": ours, "nanogpt": theirs, "summary": summary}
     out["figure"] = plot_gpt_vs_nanogpt(out, target)
+    return out
+
+
+@dataclass
+class SpeedConfig:
+    """Training throughput only, on an otherwise idle machine: our GPT with the readable attention, with
+    the fused kernel, and nanoGPT (``nanogpt_dir`` or ``$NANOGPT_DIR``), each for ``steps`` steps of
+    nanoGPT's CPU setting, one after the other, ``rounds`` times in turn, one thread each."""
+
+    steps: int = 300
+    rounds: int = 2
+    nanogpt_dir: str | None = None
+    device: str | None = "cpu"
+
+
+def _nanogpt_tokens_per_s(nanogpt_dir: str, steps: int) -> float:
+    """nanoGPT's training tokens/s over ``steps`` iterations of its CPU command (one evaluation, at 0)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as out:
+        args = [a for a in NANOGPT_CPU_ARGS if not a.startswith(("--max_iters", "--lr_decay_iters"))]
+        proc = subprocess.run([sys.executable, "train.py", *args, f"--max_iters={steps}",
+                               f"--lr_decay_iters={steps}", f"--eval_interval={10 * steps}", f"--out_dir={out}"],
+                              cwd=nanogpt_dir, capture_output=True, text=True, check=True,
+                              env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return parse_nanogpt_log(proc.stdout, tokens_per_iter=12 * 64, eval_interval=10 * steps)["tokens_per_s"]
+
+
+@experiment("gpt_speed", small=lambda: SpeedConfig(steps=40, rounds=1), full=SpeedConfig)
+def gpt_speed(config: SpeedConfig) -> dict:
+    """Tokens per second of our GPT (readable and fused attention) and of nanoGPT, measured in turn."""
+    import os
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # nanoGPT's runs get OMP_NUM_THREADS=1 too (below)
+    nanogpt_dir = config.nanogpt_dir or os.environ.get("NANOGPT_DIR")
+    rows: dict[str, list[float]] = {"readable": [], "fused": [], "nanogpt": []}
+    try:
+        for _ in range(config.rounds):
+            for fast in (False, True):
+                r = run_gpt(CPUConfig(steps=config.steps, eval_every=0, fast_attention=fast, sample_chars=1,
+                                      whole_split=False, device=config.device))
+                rows["fused" if fast else "readable"].append(r["tokens_per_s"])
+            if nanogpt_dir:
+                rows["nanogpt"].append(_nanogpt_tokens_per_s(nanogpt_dir, config.steps))
+    finally:
+        torch.set_num_threads(threads)
+    mean = {k: sum(v) / len(v) for k, v in rows.items() if v}
+    out = {"tokens_per_s": rows, "mean_tokens_per_s": mean, "steps": config.steps, "rounds": config.rounds,
+           "threads": 1}
+    if "nanogpt" in mean:
+        out["readable_over_nanogpt"] = mean["readable"] / mean["nanogpt"]
+        out["fused_over_nanogpt"] = mean["fused"] / mean["nanogpt"]
+        ref = reference("nanogpt_cpu")["time_s"]
+        out["readable_time_at_reference_speed_s"] = ref / out["readable_over_nanogpt"]
+        out["fused_time_at_reference_speed_s"] = ref / out["fused_over_nanogpt"]
     return out
