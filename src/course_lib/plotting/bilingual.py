@@ -2,9 +2,9 @@
 
 The Korean edition reads the notebooks' outputs from the English build's execution cache
 (:mod:`course_lib.book.i18n`), so a figure a cell draws (a training curve) was drawn once, in
-English. :func:`enable` registers, in the running IPython kernel, a ``text/html`` formatter for
-matplotlib figures: next to the ordinary ``image/png`` output, each figure with translatable text
-also gets ``<div class="course-figure">`` holding two images, the figure as drawn
+English. :func:`enable` registers, in the running IPython kernel, a formatter that gives matplotlib
+figures a ``text/html`` output: next to the ordinary ``image/png`` output, each figure with
+translatable text also gets ``<div class="course-figure">`` holding two images, the figure as drawn
 (``img.course-fig-en``) and the same figure with its texts put through the Korean labels of
 :mod:`course_lib.plotting.labels` in a Hangul font (``img.course-fig-ko``). The site's stylesheet
 (``course_lib/book/static/course-figures.css``) shows the English image on English pages and the
@@ -183,11 +183,20 @@ def _title_texts(fig: Any) -> set[str]:
     return {t for t in found if t}
 
 
+def _bundle(fig: Any) -> dict[str, str] | None:
+    out = figure_html(fig)
+    return None if out is None else {"text/html": out}
+
+
 def enable() -> bool:
     """Give every matplotlib figure the running IPython shell displays a bilingual ``text/html``
     output (:func:`figure_html`); False (and nothing registered) outside IPython.
 
-    matplotlib is imported only when the first figure is formatted.
+    The output comes from the shell's mime-bundle formatter, not its ``text/html`` one: when
+    matplotlib-inline configures the inline backend (on the first figure, possibly after this
+    call) it removes every per-mime formatter registered for ``Figure``; the bundle formatter
+    stays, and the ``image/png`` formatter still adds the plain image beside it. matplotlib is
+    imported only when the first figure is formatted.
 
     Raises:
         MissingFontError: if no installed font draws Hangul (a bilingual build needs one).
@@ -202,6 +211,5 @@ def enable() -> bool:
     from course_lib.plotting.labels import require_hangul_font
 
     require_hangul_font()
-    formatter = shell.display_formatter.formatters["text/html"]
-    formatter.for_type_by_name("matplotlib.figure", "Figure", figure_html)
+    shell.display_formatter.mimebundle_formatter.for_type_by_name("matplotlib.figure", "Figure", _bundle)
     return True
