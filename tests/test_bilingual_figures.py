@@ -24,7 +24,8 @@ from course_lib.plotting.labels import MissingFontError  # noqa: E402
 from course_lib.plotting.labels_plots import KO  # noqa: E402
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-IMG = re.compile(r'<img class="course-fig-(en|ko)" lang="\1" src="data:image/png;base64,([^"]+)" alt="([^"]*)"/>')
+IMG = re.compile(r'<img class="course-fig-(en|ko)" lang="\1"(?: style="display: none")? '
+                 r'src="data:image/png;base64,([^"]+)" alt="([^"]*)"/>')
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 
 NOTEBOOKS = sorted((ROOT / "book").glob("*/*.ipynb"))
-BILINGUAL_IMG = re.compile(r'<img class="course-fig-(en|ko)" lang="\1" src="data:image/png;base64,')
+BILINGUAL_IMG = re.compile(r'<img class="course-fig-(en|ko)" lang="\1"(?: style="display: none")? '
+                           r'src="data:image/png;base64,')
 PLOT_CALL = re.compile(r"\b(plot_\w+|plt\.\w+|imshow)\(")
 
 

@@ -9,9 +9,12 @@ translatable text also gets ``<div class="course-figure">`` holding two images, 
 :mod:`course_lib.plotting.labels` in a Hangul font (``img.course-fig-ko``). The site's stylesheet
 (``course_lib/book/static/course-figures.css``) shows the English image on English pages and the
 Korean one on Korean pages (``<html lang="ko">``); myst-nb prefers ``text/html`` to ``image/png``
-for HTML builds. Notebooks need no change: ``import course_lib`` calls :func:`enable` when
-``COURSE_BILINGUAL_FIGURES=1`` (``make book`` sets it), so students see ordinary figures and need
-no CJK font.
+for HTML builds. The Korean image carries ``style="display: none"`` (which the site's stylesheet
+overrides), so the executed notebook opened in Jupyter, which also prefers ``text/html`` but has
+no such stylesheet, shows the English image only. (Not the ``hidden`` attribute: the theme's
+Bootstrap hides ``[hidden]`` with ``!important``.) Notebooks need no change: ``import course_lib``
+calls :func:`enable` when ``COURSE_BILINGUAL_FIGURES=1`` (``make book`` sets it), so students see
+ordinary figures and need no CJK font.
 
 A text is translated when it is a key of the label tables, or when it is what a template key
 (``"{model} ({n:,} params)"``) formats to: the Korean template is filled with the same pieces.
@@ -170,7 +173,7 @@ def figure_html(fig: Any, png: Callable[[Any], Any] | None = None) -> str | None
     return ('<div class="course-figure">'
             f'<img class="course-fig-en" lang="en" src="{_data_uri(en_png)}" '
             f'alt="{html.escape(_alt(titles, "en"))}"/>'
-            f'<img class="course-fig-ko" lang="ko" src="{_data_uri(ko_png)}" '
+            f'<img class="course-fig-ko" lang="ko" style="display: none" src="{_data_uri(ko_png)}" '
             f'alt="{html.escape(_alt(titles_ko, "ko"))}"/>'
             '</div>')
 
