@@ -71,10 +71,13 @@ endef
 # Notebooks execute during the build (cached in _build/.jupyter_cache); an error fails the build.
 # The Korean edition (src/course_lib/book/i18n.py) is the same build with language ko, translated
 # from locale/ko/LC_MESSAGES; it reads the executed notebooks from the English build's cache, so no
-# notebook runs twice.
-KO_BUILD := $(NB_THREADS) $(PY) -m course_lib.book.i18n build ko
+# notebook runs twice. BOOK_ENV makes each figure a notebook draws carry a Korean twin, which the
+# Korean edition shows (src/course_lib/plotting/bilingual.py; needs a Hangul font). Outputs cached
+# before it was set have no twin: `rm -rf _build/.jupyter_cache` runs the notebooks again.
+BOOK_ENV := COURSE_BILINGUAL_FIGURES=1
+KO_BUILD := $(BOOK_ENV) $(NB_THREADS) $(PY) -m course_lib.book.i18n build ko
 book: $(STAMP) assets
-	$(NB_THREADS) $(VENV)/bin/jupyter-book build . --keep-going
+	$(BOOK_ENV) $(NB_THREADS) $(VENV)/bin/jupyter-book build . --keep-going
 	$(KO_BUILD) --keep-going
 	$(copy_assets)
 	@echo "== site: _build/html/index.html"
@@ -116,7 +119,7 @@ guard: $(STAMP)
 # The same build with Sphinx warnings turned into errors, so that a broken reference fails CI
 # (in either edition: a translation that drops a reference is a warning too).
 book-build: $(STAMP) assets
-	$(NB_THREADS) $(VENV)/bin/jupyter-book build . -W -n --keep-going
+	$(BOOK_ENV) $(NB_THREADS) $(VENV)/bin/jupyter-book build . -W -n --keep-going
 	$(KO_BUILD) -W -n --keep-going
 	$(copy_assets)
 

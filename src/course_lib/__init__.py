@@ -8,6 +8,9 @@ twice. Modules follow the chapters: ``utils`` and ``data`` (chapter 0), ``functi
 ``device = course_lib.setup_lab()`` (:mod:`course_lib.labs`).
 """
 
+import os as _os
+import sys as _sys
+
 from course_lib.errors import ChecksumError, DataFileError, DTypeError, ShapeError, VocabError
 
 __version__ = "0.1.0"
@@ -21,3 +24,17 @@ def __getattr__(name: str):
 
         return setup_lab
     raise AttributeError(f"module 'course_lib' has no attribute {name!r}")
+
+
+def _bilingual_figures() -> None:
+    # While the book builds (COURSE_BILINGUAL_FIGURES=1, set by `make book`), figures drawn in a
+    # notebook's kernel carry a Korean twin for the Korean edition (course_lib.plotting.bilingual).
+    # Students never set it: nothing is registered and nothing more is imported.
+    if _os.environ.get("COURSE_BILINGUAL_FIGURES") != "1" or "IPython" not in _sys.modules:
+        return
+    from course_lib.plotting import bilingual
+
+    bilingual.enable()
+
+
+_bilingual_figures()

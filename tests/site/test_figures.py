@@ -4,6 +4,10 @@ A notebook's figure reaches the page only if the kernel renders it inline; a for
 matplotlib backend (e.g. ``MPLBACKEND=Agg`` exported by a Makefile) silently drops every one of
 them while the build still succeeds. This reads the built HTML, no browser needed, of both
 editions (the Korean one reads the same executed notebooks from the cache).
+
+A figure with labels is drawn twice while the book builds (COURSE_BILINGUAL_FIGURES=1,
+course_lib.plotting.bilingual): ``<div class="course-figure">`` holds its English and its Korean
+image, and the browser test at the end checks that each edition shows its own.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 
 NOTEBOOKS = sorted((ROOT / "book").glob("*/*.ipynb"))
+BILINGUAL_IMG = re.compile(r'<img class="course-fig-(en|ko)" lang="\1"(?: style="display: none")? '
+                           r'src="data:image/png;base64,')
 PLOT_CALL = re.compile(r"\b(plot_\w+|plt\.\w+|imshow)\(")
 
 
@@ -33,7 +39,8 @@ def test_every_notebook_that_plots_shows_its_figures_on_the_site(nb_path, editio
     page = SITE / edition / nb_path.relative_to(ROOT).with_suffix(".html")
     if not page.exists():
         pytest.fail(f"{page} was not built; run `make book-build` first", pytrace=False)
-    images = re.findall(r"<img [^>]*src=\"[^\"]*_images/", page.read_text())
+    text = page.read_text()
+    images = re.findall(r"<img [^>]*src=\"[^\"]*_images/", text) + BILINGUAL_IMG.findall(text)
     assert images, f"{page.name}: the notebook calls plotting functions but the page has no figure"
 
 
@@ -71,3 +78,56 @@ def test_the_korean_edition_shows_the_korean_version_of_each_result_figure(src):
         assert expected in html["ko"], f"{src.name}: the Korean page shows {sorted(html['ko'])}, not {expected}"
         if translated:
             assert f"{stem}.png" not in html["ko"], f"{src.name}: the Korean page still shows {stem}.png"
+
+
+def _bilingual_figures(page: Path) -> list[list[str]]:
+    """The languages of the images in each ``course-figure`` of a built page, in page order."""
+    html = page.read_text()
+    return [BILINGUAL_IMG.findall(div) for div in re.findall(r'<div class="course-figure">(.*?)</div>', html, re.S)]
+
+
+def _notebook_pages(edition: str) -> list[Path]:
+    return [SITE / edition / p.relative_to(ROOT).with_suffix(".html") for p in NOTEBOOKS]
+
+
+def test_figures_that_notebooks_draw_carry_an_english_and_a_korean_image_in_both_editions():
+    """The book build draws each labelled figure twice (an English build without the variable, or
+    an execution cache from before it, would leave every page with plain PNGs only)."""
+    counts = {}
+    for en_page, ko_page in zip(_notebook_pages(""), _notebook_pages("ko"), strict=True):
+        if not en_page.exists() or not ko_page.exists():
+            pytest.fail(f"{en_page} or {ko_page} was not built; run `make book-build` first", pytrace=False)
+        en, ko = _bilingual_figures(en_page), _bilingual_figures(ko_page)
+        assert all(langs == ["en", "ko"] for langs in en), f"{en_page.name}: {en}"
+        assert en == ko, f"{en_page.name}: the two editions differ ({len(en)} and {len(ko)} figures)"
+        for page in (en_page, ko_page):
+            assert "MissingFontError" not in page.read_text(), f"{page}: a figure's Korean labels lacked a font"
+        counts[en_page.name] = len(en)
+    assert sum(counts.values()) > 0, f"no bilingual figure on any notebook page: {counts}"
+
+
+VISIBLE_FIGURES_JS = """
+() => [...document.querySelectorAll('.course-figure')].map(div =>
+    [...div.querySelectorAll('img')].filter(i => i.getBoundingClientRect().width > 0
+                                              && getComputedStyle(i).display !== 'none')
+                                     .map(i => i.className))
+"""
+
+
+@pytest.mark.parametrize("edition", ["en", "ko"])
+def test_each_edition_shows_the_image_of_its_own_language(browser, site_url, edition):
+    """On an English page only img.course-fig-en is visible, on its Korean twin only course-fig-ko."""
+    pages = [p for p in _notebook_pages("") if p.exists() and _bilingual_figures(p)]
+    if not pages:
+        pytest.fail("no notebook page has a bilingual figure; run `make book-build` first", pytrace=False)
+    folder = "" if edition == "en" else f"{edition}/"
+    for page_path in pages:
+        url = site_url + folder + page_path.relative_to(SITE).as_posix()
+        page = browser.new_page()
+        try:
+            page.goto(url, wait_until="load", timeout=30_000)
+            assert page.evaluate("document.documentElement.lang") == edition, url
+            visible = page.evaluate(VISIBLE_FIGURES_JS)
+        finally:
+            page.close()
+        assert visible and all(v == [f"course-fig-{edition}"] for v in visible), f"{url}: {visible}"

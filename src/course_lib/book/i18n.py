@@ -8,7 +8,9 @@ stay exactly as in the English edition. A saved figure ``_static/results/NAME.pn
 ``NAME.ko.png`` where that file exists (``figure_language_filename`` in _config.yml): the figure
 redrawn from its saved results with Korean labels by ``python -m course_lib experiment replot NAME
 --lang ko`` (:mod:`course_lib.experiments.replot`). Figures that notebooks draw while they run come
-from the English execution cache, so they keep their English labels.
+from the English execution cache: the book build draws each of them with English and with Korean
+labels (``COURSE_BILINGUAL_FIGURES=1``, :mod:`course_lib.plotting.bilingual`), and each edition's
+stylesheet shows its own.
 
 Commands (``python -m course_lib.book.i18n ...``):
 

@@ -4,7 +4,9 @@ The English edition is ``_build/html/<page>.html`` and the Korean one ``_build/h
 (:mod:`course_lib.book.i18n`). Each page gets a link, in the article header next to the theme's
 buttons, to its twin in the other edition; the URL is relative, so the site works offline and from
 any folder. In the Korean edition, a page whose translation is not finished (not listed in
-``locale/ko/translated.txt``) shows the English text under a short Korean note saying so.
+``locale/ko/translated.txt``) shows the English text under a short Korean note saying so. The
+extension also adds the stylesheet that shows each edition its own image of a bilingual notebook
+figure (:mod:`course_lib.plotting.bilingual`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 SWITCH_TEMPLATE = "language-switch.html"
 SWITCH_CSS = "course-language-switch.css"
+#: Shows a notebook figure's English image in the English edition and its Korean one in the Korean
+#: edition (course_lib.plotting.bilingual).
+FIGURES_CSS = "course-figures.css"
 #: Edition -> (its folder under _build/html, the switch's label, what the link's title says).
 EDITIONS = {
     "en": ("", "English", "Read this page in English"),
@@ -119,4 +124,5 @@ def setup(app: Any) -> dict:
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _page_context)
     app.add_css_file(SWITCH_CSS)
+    app.add_css_file(FIGURES_CSS)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
