@@ -156,3 +156,12 @@ def test_a_notebook_kernel_outputs_both_images_beside_the_plain_png(tmp_path, mo
     assert len(labelled) == 1 and {"image/png", "text/html"} <= set(labelled[0].data), labelled
     assert sorted(lang for lang, _, _ in IMG.findall(labelled[0].data["text/html"])) == ["en", "ko"]
     assert len(plain) == 1 and "text/html" not in plain[0].data  # no label to translate: the plain PNG
+
+
+def test_enable_without_a_hangul_font_warns_and_registers_nothing(monkeypatch):
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())  # a shell it must not touch
+    monkeypatch.setattr("course_lib.plotting.fonts.hangul_font", lambda: None)
+    with pytest.warns(UserWarning, match="fonts-noto-cjk"):
+        assert bilingual.enable() is False

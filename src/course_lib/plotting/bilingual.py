@@ -201,8 +201,8 @@ def enable() -> bool:
     stays, and the ``image/png`` formatter still adds the plain image beside it. matplotlib is
     imported only when the first figure is formatted.
 
-    Raises:
-        MissingFontError: if no installed font draws Hangul (a bilingual build needs one).
+    Without an installed Hangul font it warns and registers nothing (False): the Korean edition
+    then shows those figures in English, rather than a machine without the font failing to build.
     """
     try:
         from IPython import get_ipython
@@ -211,8 +211,14 @@ def enable() -> bool:
     shell = get_ipython()
     if shell is None:
         return False
-    from course_lib.plotting.labels import require_hangul_font
+    import warnings
 
-    require_hangul_font()
+    from course_lib.plotting.labels import MissingFontError, require_hangul_font
+
+    try:
+        require_hangul_font()
+    except MissingFontError as exc:
+        warnings.warn(f"live figures stay English in the Korean edition: {exc}", UserWarning, stacklevel=2)
+        return False
     shell.display_formatter.mimebundle_formatter.for_type_by_name("matplotlib.figure", "Figure", _bundle)
     return True
