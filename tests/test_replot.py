@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 
@@ -22,8 +23,28 @@ from course_lib.plotting import labels, labels_plots  # noqa: E402
 from course_lib.plotting.labels import MissingFontError, tr  # noqa: E402
 from course_lib.plotting.localized import GlyphMissingError, figure_language, save_figure  # noqa: E402
 
-needs_hangul = pytest.mark.skipif(fonts.hangul_font() is None,
-                                  reason="no Hangul font installed (apt-get install fonts-noto-cjk)")
+
+def needs_hangul(test):
+    """A Korean figure needs a Hangul font: without one the test fails and says what to install
+    (CI installs it; nothing is skipped)."""
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        assert fonts.hangul_font() is not None, "no Hangul font installed (apt-get install fonts-noto-cjk)"
+        return test(*args, **kwargs)
+    return wrapper
+
+
+def _record_lookups(monkeypatch) -> set[str]:
+    """Every English label the Korean table is asked for, from now on."""
+    asked: set[str] = set()
+
+    class Recording(dict):
+        def get(self, key, default=None):
+            asked.add(key)
+            return super().get(key, default)
+
+    monkeypatch.setattr(labels, "translations", lambda lang="ko": Recording(labels_plots.KO))
+    return asked
 
 
 @needs_hangul
@@ -69,14 +90,7 @@ def test_an_english_redraw_is_pixel_identical_to_the_saved_figure(name, tmp_path
 
 @needs_hangul
 def test_every_label_of_every_result_figure_has_a_korean_entry(monkeypatch):
-    asked: set[str] = set()
-
-    class Recording(dict):
-        def get(self, key, default=None):
-            asked.add(key)
-            return super().get(key, default)
-
-    monkeypatch.setattr(labels, "translations", lambda lang="ko": Recording(labels_plots.KO))
+    asked = _record_lookups(monkeypatch)
     for name in _saved_with_figures():
         with figure_language("ko"):
             plt.close(replot.figure_from_saved(name, load_results(name), "ko"))
@@ -130,14 +144,7 @@ def test_the_figures_notebooks_draw_live_have_korean_labels_too(monkeypatch, tmp
 
     from course_lib.plotting import gates, rnn, transformer
 
-    asked: set[str] = set()
-
-    class Recording(dict):
-        def get(self, key, default=None):
-            asked.add(key)
-            return super().get(key, default)
-
-    monkeypatch.setattr(labels, "translations", lambda lang="ko": Recording(labels_plots.KO))
+    asked = _record_lookups(monkeypatch)
     values = {k: np.linspace(-1, 1, 4) for row in gates.LSTM_STEPS.values() for k, _ in row}
     with figure_language("ko"):
         figures = [transformer.plot_positional_encoding(T=20, d_model=8, dims=(0, 1)),
