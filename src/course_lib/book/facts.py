@@ -682,8 +682,11 @@ def _nanogpt_runs() -> list[dict]:
     return load("gpt_vs_nanogpt")["results"]["nanogpt"]
 
 
-def _per_seed(runs: list[dict]) -> str:
-    return ", ".join(f"{r['best_val_loss']:.4f} (seed {r.get('seed', 1337)})" for r in runs)
+def _per_seed(runs: list[dict]) -> Phrase:
+    def text(seed_word: str) -> str:
+        return ", ".join(f"{r['best_val_loss']:.4f} ({seed_word} {r.get('seed', 1337)})" for r in runs)
+
+    return Phrase(text("seed"), ko=text("시드"))
 
 
 @fact
