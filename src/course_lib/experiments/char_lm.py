@@ -49,6 +49,7 @@ class CharLMConfig:
     batching: str = "random"  # "random" (nanoGPT windows) or "tbptt" (contiguous chunks, state carried)
     eval_every: int = 100
     eval_batches: int = 50
+    eval_first: bool = False  # evaluate before the first update too (nanoGPT's order; see TrainConfig)
     corpus_chars: int | None = None  # use only the first N characters (small runs, labs)
     temperatures: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5)
     sample_chars: int = 200
@@ -81,7 +82,8 @@ def train_char_lm(config: CharLMConfig, progress: bool = False):
     get = TBPTTBatches(splits, config.batch_size, config.block) if tbptt else \
         RandomWindows(splits, config.batch_size, config.block, seed=config.seed)
     tc = TrainConfig(steps=config.iters, lr=config.lr, weight_decay=config.weight_decay, clip_norm=config.clip_norm,
-                     eval_every=config.eval_every, eval_batches=config.eval_batches, carry_state=tbptt,
+                     eval_every=config.eval_every, eval_batches=config.eval_batches, eval_first=config.eval_first,
+                     carry_state=tbptt,
                      device=config.device, seed=config.seed, progress=progress)
     history = fit(model, get, lm_loss_fn, tc)
     return model, vocab, history, (train, val)

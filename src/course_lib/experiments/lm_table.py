@@ -53,7 +53,7 @@ def _small() -> LMProtocolConfig:
     return LMProtocolConfig(cells=("rnn",), iters=60, eval_every=30, eval_batches=2, corpus_chars=50_000)
 
 
-@experiment("lm_protocol", small=_small, full=lambda: LMProtocolConfig(parallel=True))
+@experiment("lm_protocol", small=_small, full=LMProtocolConfig)
 def run_protocol(config: LMProtocolConfig) -> dict:
     """Chapters 2-4's RNN, LSTM and GRU language models scored with nanoGPT's protocol and on the whole val split."""
     if config.parallel:
@@ -78,7 +78,7 @@ def _protocol_run(cell: str, config: LMProtocolConfig) -> dict:
         torch.set_num_threads(1)
     cfg = CharLMConfig(cell=cell, iters=config.iters, eval_every=config.eval_every,
                        eval_batches=config.eval_batches, corpus_chars=config.corpus_chars, seed=config.seed,
-                       device=config.device)
+                       device=config.device, eval_first=True)  # val_step counts updates, as the GPT's
     model, _, history, (_, val) = train_char_lm(cfg)
     tokens = cfg.iters * cfg.batch_size * cfg.block  # training tokens
     return {"parameters": count_parameters(model), "best_val_loss": history.best_val_loss,
