@@ -257,6 +257,10 @@ def _upto_end(row: list[int]) -> list[int]:
     return row[:row.index(_END) + 1] if _END in row else row
 
 
+def _prefix_of(a: list[int], b: list[int]) -> bool:
+    return a == b[:len(a)]
+
+
 def _judge_greedy(m: dict, *, seed: int, B: int, max_len: int) -> str:
     """Ids against the reference greedy search on random models (compared up to each row's <end>):
     one where rows end at different steps, one where they run to ``max_len``."""
@@ -269,7 +273,9 @@ def _judge_greedy(m: dict, *, seed: int, B: int, max_len: int) -> str:
         if got.dtype.kind not in "iu":
             fail(name, f"returned {got.dtype} values, expected integer token ids",
                  "take logits.argmax(dim=-1) at each step, not the probabilities.")
-        if got.shape[1] >= 1 and np.all(got[:, 0] == _BOS) and not bool((want[:, 0] == _BOS).all()):
+        if got.shape[1] >= 1 and not bool((want[:, 0] == _BOS).all()) and all(
+                row[0] == _BOS and _prefix_of(_upto_end(row[1:]), _upto_end(want[b].tolist()))
+                for b, row in enumerate(got.tolist())):  # <bos>, then the right tokens (not a wrong model's)
             fail(name, f"every row starts with <bos> (id {_BOS}): got {got[0].tolist()}, expected "
                        f"{_upto_end(want[0].tolist())} for row 0",
                  "do not return <bos>: the output starts with the first predicted token.")
