@@ -371,3 +371,40 @@ def test_nbgrader_validation_rejects_duplicate_ids_and_markdown_grade_without_so
     problems = validate_notebook_metadata(nb)
     assert any("'test_softmax' is already used" in p for p in problems)
     assert any("Markdown cell must be both grade and solution" in p for p in problems)
+
+
+def test_judging_is_one_cell_at_a_time_while_submissions_run_in_parallel(monkeypatch):
+    """The judges rebuild references from PyTorch's global random generator, which threads share:
+    score_cells, called from grade_submissions' worker threads, must never judge two cells at once."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from course_lib.checks import protocol
+    from course_lib.grading import scoring
+
+    active, most = [0], [0]
+    guard = threading.Lock()
+
+    def slow_judge(source, records, salt):
+        with guard:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(0.05)
+        with guard:
+            active[0] -= 1
+        return SimpleNamespace(ok=True, messages=["✓"])
+
+    monkeypatch.setattr(protocol, "judge_cell", slow_judge)
+    lab = SimpleNamespace(points={"a": 1.0, "b": 1.0}, sources={"a": "", "b": ""})
+    run = SimpleNamespace(cells={0: SimpleNamespace(ok=True, records=[]), 1: SimpleNamespace(ok=True, records=[])},
+                          salt="s")
+    records = [{"scores": {}, "cells": []} for _ in range(4)]
+    threads = [threading.Thread(target=scoring.score_cells, args=(r, run, lab, {"a": 0, "b": 1}, ""))
+               for r in records]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 1
+    assert all(r["scores"] == {"a": 1.0, "b": 1.0} for r in records)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -119,6 +120,13 @@ def _grade(record: dict, path: Path | None, data: bytes | None, lab: LabSpec, ti
     return record
 
 
+#: Submissions run in parallel threads (``grade_submissions(jobs=...)``), but the judges rebuild their
+#: references from PyTorch's and NumPy's global random generators (``torch.manual_seed`` inside
+#: ``fork_rng``), which threads share: two judges at once would draw each other's numbers and fail an
+#: honest submission. Judging is therefore one cell at a time; the sandboxed runs stay parallel.
+_JUDGE_LOCK = threading.Lock()
+
+
 def score_cells(record: dict, run: RunResult, lab: LabSpec, where: dict[str, int], why_missing: str) -> None:
     """Fill ``record["scores"]`` and ``record["cells"]``: ran without error AND judged ok here."""
     from course_lib.checks import protocol
@@ -129,7 +137,8 @@ def score_cells(record: dict, run: RunResult, lab: LabSpec, where: dict[str, int
         elif not res.ok:
             cell = {"score": 0.0, "message": res.error or "error"}
         else:
-            verdict = protocol.judge_cell(lab.sources[gid], res.records, run.salt)
+            with _JUDGE_LOCK:
+                verdict = protocol.judge_cell(lab.sources[gid], res.records, run.salt)
             cell = {"score": points if verdict.ok else 0.0, "message": "\n".join(verdict.messages)}
         record["scores"][gid] = cell["score"]
         record["cells"].append({"grade_id": gid, "points": points, **cell})
