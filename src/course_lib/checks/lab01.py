@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from course_lib.checks.core import attempt, check_array, fail, norm_rel_error, rel_error, require_value
+from course_lib.checks.core import attempt, check_array, fail, norm_rel_error, require_value
 from course_lib.checks.protocol import register
 from course_lib.functional import rnn as ref
 
@@ -65,7 +65,7 @@ def _step_hint(x, h_prev, W_xh, W_hh, b) -> Callable[[np.ndarray, np.ndarray], s
             "the bias b is missing inside the tanh.": np.tanh(x @ W_xh + h_prev @ W_hh),
         }
         for text, value in cands.items():
-            if value.shape == got.shape and rel_error(got, value) < 1e-6:
+            if value.shape == got.shape and norm_rel_error(got, value) < 1e-6:
                 return text
         if np.all(np.abs(got) <= 1):
             return "the values are all in (-1, 1) but wrong; check which weight multiplies x and which h_prev."
@@ -178,12 +178,12 @@ def _judge_backward(kind: str):
         def hint_for(k: int, n: str):
             def hint(got: np.ndarray, exp: np.ndarray) -> str:
                 for text, wrong in variants.items():
-                    if wrong[k].shape == got.shape and rel_error(got, wrong[k]) < 1e-6:
+                    if wrong[k].shape == got.shape and norm_rel_error(got, wrong[k]) < 1e-6:
                         return text
-                if carry is not None and carry[k].shape == got.shape and rel_error(got, carry[k]) < 1e-6:
+                if carry is not None and carry[k].shape == got.shape and norm_rel_error(got, carry[k]) < 1e-6:
                     return CARRY_HINT
                 if kind == "seq" and n == "dx" and got.shape == exp.shape and got.shape[1] > 1 \
-                        and rel_error(got[:, -1], exp[:, -1]) < 1e-6:
+                        and norm_rel_error(got[:, -1], exp[:, -1]) < 1e-6:
                     return CARRY_HINT
                 return HINTS[n]
             return hint
@@ -222,7 +222,7 @@ def _judge_forward(m: dict, *, seed: int, sizes) -> str:
     expected, _ = ref.rnn_forward(**_seq_inputs(seed, sizes))
 
     def hint(got: np.ndarray, exp: np.ndarray) -> str | None:
-        if rel_error(got[:, 0], exp[:, 0]) < 1e-8:
+        if norm_rel_error(got[:, 0], exp[:, 0]) < 1e-8:
             return "the first step is right but later ones are not: feed each new h back in as h_prev."
         return "h[:, t] is the state after reading x[:, t], starting from h0 (h0 itself is not in h)."
 
