@@ -18,9 +18,10 @@ import yaml  # noqa: E402
 
 from course_lib.experiments.registry import discover  # noqa: E402
 from course_lib.plotting import labels  # noqa: E402
-from course_lib.plotting.diagram_style import check_glyphs, render_diagram  # noqa: E402
+from course_lib.plotting.diagram_style import render_diagram  # noqa: E402
 from course_lib.plotting.labels import MissingFontError  # noqa: E402
 from course_lib.plotting.labels_diagrams import KO  # noqa: E402
+from course_lib.plotting.localized import check_glyphs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "book" / "_static" / "results"

@@ -17,8 +17,9 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from course_lib.experiments.registry import experiment
-from course_lib.plotting.diagram_style import diagram_fonts, render_diagram, translate_figure
+from course_lib.plotting.diagram_style import render_diagram, translate_figure
 from course_lib.plotting.diagrams import plot_bidirectional_rnn, plot_bptt_chunks, plot_lstm_cell, plot_stacked_rnn
+from course_lib.plotting.localized import korean_fonts
 from course_lib.plotting.rnn import plot_rnn_types, plot_unrolled_graph
 
 __all__ = ["DiagramConfig", "DIAGRAMS", "diagram"]
@@ -47,7 +48,7 @@ def diagram(name: str, draw: Callable[[], Figure], description: str,
     def run(config: DiagramConfig) -> dict:
         results = dict(facts() if callable(facts) else facts or {})
         if config.lang != "en":
-            results["fonts"] = diagram_fonts()
+            results["fonts"] = korean_fonts()
         results["figure"] = render_diagram(draw, config.lang)
         return results
 

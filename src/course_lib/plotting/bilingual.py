@@ -143,8 +143,7 @@ def figure_html(fig: Any, png: Callable[[Any], Any] | None = None) -> str | None
     """
     from matplotlib.text import Text
 
-    from course_lib.plotting.diagram_style import diagram_fonts
-    from course_lib.plotting.localized import strict_glyphs
+    from course_lib.plotting.localized import korean_fonts, strict_glyphs
 
     texts = [t for t in fig.findobj(Text) if t.get_text()]
     english = [t.get_text() for t in texts]
@@ -155,7 +154,7 @@ def figure_html(fig: Any, png: Callable[[Any], Any] | None = None) -> str | None
     en_png = png(fig)
     if en_png is None:  # an empty figure: IPython shows nothing either
         return None
-    fonts = diagram_fonts()
+    fonts = korean_fonts()
     saved = [t.get_fontproperties().copy() for t in texts]
     try:
         for text, ko in zip(texts, korean, strict=True):

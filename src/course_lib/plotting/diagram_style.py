@@ -25,8 +25,6 @@ layer, ``plain`` anything else.
 
 from __future__ import annotations
 
-import logging
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -36,7 +34,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from matplotlib.text import Text
 
-from course_lib.plotting.labels import MissingFontError, language, require_hangul_font, tr
+from course_lib.plotting.labels import MissingFontError, language, tr
+from course_lib.plotting.localized import check_glyphs, korean_fonts
 
 __all__ = [
     "COLORS",
@@ -60,8 +59,6 @@ __all__ = [
     "state_line",
     "check_positive",
     "render_diagram",
-    "diagram_fonts",
-    "check_glyphs",
     "translate_figure",
 ]
 
@@ -277,50 +274,6 @@ def check_positive(**kw: int) -> None:
             raise ValueError(f"{name} must be >= 1, got {v}")
 
 
-def diagram_fonts() -> list[str]:
-    """The font list of a Korean diagram: the installed Hangul font, then DejaVu Sans.
-
-    Raises:
-        MissingFontError: if no installed font draws Hangul.
-    """
-    return [require_hangul_font(), "DejaVu Sans"]
-
-
-class _MathtextLog(logging.Handler):
-    """Collects mathtext's "does not have a glyph" messages (logged, not warned, for text mixed with math)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if "does not have a glyph" in message:
-            self.messages.append(message)
-
-
-def check_glyphs(fig: Figure) -> None:
-    """Draw ``fig`` once and refuse it if any character was missing from its fonts (drawn as an empty box).
-
-    Raises:
-        MissingFontError: listing the missing characters.
-    """
-    handler = _MathtextLog()
-    log = logging.getLogger("matplotlib.mathtext")
-    log.addHandler(handler)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            fig.canvas.draw()
-    finally:
-        log.removeHandler(handler)
-    missing = [str(w.message) for w in caught if issubclass(w.category, UserWarning)
-               and "missing from font" in str(w.message)] + handler.messages
-    if missing:
-        raise MissingFontError(f"{len(missing)} character(s) of the figure are missing from its fonts: "
-                               + "; ".join(sorted(set(missing))[:5]))
-
-
 def translate_figure(fig: Figure) -> Figure:
     """Put every text of ``fig`` (titles, labels, legends) through :func:`tr`, for figures drawn by code
     that does not call it itself. English text without a translation stays as it is."""
@@ -332,8 +285,9 @@ def translate_figure(fig: Figure) -> Figure:
 def render_diagram(draw: Callable[[], Figure], lang: str = "en") -> Figure:
     """``draw()`` with its figure text in ``lang``.
 
-    English calls ``draw()`` as it is. Korean draws with the fonts :func:`diagram_fonts` (Hangul first,
-    then DejaVu Sans; mathematics keeps its own fonts) and checks the result with :func:`check_glyphs`.
+    English calls ``draw()`` as it is. Korean draws with the fonts
+    :func:`~course_lib.plotting.localized.korean_fonts` (Hangul first, then DejaVu Sans; mathematics
+    keeps its own fonts) and checks the result with :func:`~course_lib.plotting.localized.check_glyphs`.
 
     Raises:
         ValueError: if ``lang`` is not a language of :mod:`course_lib.plotting.labels`.
@@ -342,7 +296,7 @@ def render_diagram(draw: Callable[[], Figure], lang: str = "en") -> Figure:
     with language(lang):
         if lang == "en":
             return draw()
-        with plt.rc_context({"font.family": diagram_fonts()}):
+        with plt.rc_context({"font.family": korean_fonts()}):
             fig = draw()
             try:
                 check_glyphs(fig)

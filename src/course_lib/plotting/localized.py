@@ -19,7 +19,7 @@ from pathlib import Path
 
 from course_lib.plotting.labels import MissingFontError, language, require_hangul_font
 
-__all__ = ["GlyphMissingError", "figure_language", "save_figure", "strict_glyphs"]
+__all__ = ["GlyphMissingError", "check_glyphs", "figure_language", "korean_fonts", "save_figure", "strict_glyphs"]
 
 _MISSING = re.compile(r"Glyph \d+ .*missing from (current )?font")
 #: matplotlib's mathtext logs (does not warn) when a font has no glyph for a symbol.
@@ -68,7 +68,26 @@ def strict_glyphs(fonts: list[str] | None = None) -> Iterator[None]:
     finally:
         log.removeHandler(handler)
     if handler.messages:
-        raise GlyphMissingError(f"{handler.messages[0]} {_font_hint(fonts)}")
+        raise GlyphMissingError(f"{handler.messages[0]} (a glyph missing from the figure's fonts) {_font_hint(fonts)}")
+
+
+def korean_fonts() -> list[str]:
+    """The font list of a Korean figure: the installed Hangul font, then DejaVu Sans.
+
+    Raises:
+        MissingFontError: if no installed font draws Hangul, naming the package.
+    """
+    return [require_hangul_font(), "DejaVu Sans"]
+
+
+def check_glyphs(fig) -> None:
+    """Draw ``fig`` once and refuse it if any character was missing from its fonts.
+
+    Raises:
+        GlyphMissingError: naming the missing character and the fonts.
+    """
+    with strict_glyphs():
+        fig.canvas.draw()
 
 
 @contextlib.contextmanager
@@ -84,9 +103,7 @@ def figure_language(lang: str) -> Iterator[str]:
     """
     import matplotlib as mpl
 
-    rc: dict = {}
-    if lang == "ko":
-        rc = {"font.family": [require_hangul_font(), "DejaVu Sans"]}
+    rc = {"font.family": korean_fonts()} if lang == "ko" else {}
     with language(lang), mpl.rc_context(rc), strict_glyphs():
         yield lang
 
