@@ -287,6 +287,23 @@ def seeded_nanogpt(nanogpt_dir: str | Path, seed: int, into: str | Path) -> Path
     return copy
 
 
+def _nanogpt_train(nanogpt_dir: str | Path, out_dir: str | Path, *overrides: str,
+                   env: dict[str, str] | None = None) -> str:
+    """Run nanoGPT's ``train.py`` with :data:`NANOGPT_CPU_ARGS` (each ``--key=value`` of ``overrides``
+    replacing the same key) writing into ``out_dir``; return what it printed.
+
+    Raises:
+        subprocess.CalledProcessError: if the script fails.
+    """
+    import subprocess
+    import sys
+
+    keys = {o.split("=")[0] for o in overrides}
+    args = [a for a in NANOGPT_CPU_ARGS if a.split("=")[0] not in keys] + list(overrides)
+    return subprocess.run([sys.executable, "train.py", *args, f"--out_dir={out_dir}"], cwd=nanogpt_dir,
+                          capture_output=True, text=True, check=True, env=env).stdout
+
+
 def run_nanogpt(nanogpt_dir: str | Path, out_dir: str | Path, block_size: int = 64, seed: int = 1337) -> dict:
     """Run nanoGPT's ``train.py`` in its CPU setting, unmodified except for its seed constant
     (:func:`seeded_nanogpt`); return :func:`parse_nanogpt_log`'s numbers plus the loss of its best
@@ -295,15 +312,11 @@ def run_nanogpt(nanogpt_dir: str | Path, out_dir: str | Path, block_size: int = 
     ``nanogpt_dir`` is a checkout of https://github.com/karpathy/nanoGPT with
     ``data/shakespeare_char/{train,val}.bin`` prepared from this repository's corpus.
     """
-    import subprocess
-    import sys
-
     nanogpt_dir = seeded_nanogpt(nanogpt_dir, seed, out_dir)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "train.py", *NANOGPT_CPU_ARGS, f"--out_dir={out_dir}"],
-                          cwd=nanogpt_dir, capture_output=True, text=True, check=True)
+    log = _nanogpt_train(nanogpt_dir, out_dir)
     wall = time.perf_counter() - t0
-    result = parse_nanogpt_log(proc.stdout, tokens_per_iter=12 * block_size)
+    result = parse_nanogpt_log(log, tokens_per_iter=12 * block_size)
     ckpt = torch.load(Path(out_dir) / "ckpt.pt", map_location="cpu", weights_only=False)
     args = ckpt["model_args"]
     ours = from_nanogpt(ckpt["model"], GPTConfig(vocab_size=args["vocab_size"], block_size=args["block_size"],
@@ -435,17 +448,12 @@ class SpeedConfig:
 def _nanogpt_tokens_per_s(nanogpt_dir: str, steps: int) -> float:
     """nanoGPT's training tokens/s over ``steps`` iterations of its CPU command (one evaluation, at 0)."""
     import os
-    import subprocess
-    import sys
     import tempfile
 
     with tempfile.TemporaryDirectory() as out:
-        args = [a for a in NANOGPT_CPU_ARGS if not a.startswith(("--max_iters", "--lr_decay_iters"))]
-        proc = subprocess.run([sys.executable, "train.py", *args, f"--max_iters={steps}",
-                               f"--lr_decay_iters={steps}", f"--eval_interval={10 * steps}", f"--out_dir={out}"],
-                              cwd=nanogpt_dir, capture_output=True, text=True, check=True,
-                              env={**os.environ, "OMP_NUM_THREADS": "1"})
-    return parse_nanogpt_log(proc.stdout, tokens_per_iter=12 * 64, eval_interval=10 * steps)["tokens_per_s"]
+        log = _nanogpt_train(nanogpt_dir, out, f"--max_iters={steps}", f"--lr_decay_iters={steps}",
+                             f"--eval_interval={10 * steps}", env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return parse_nanogpt_log(log, tokens_per_iter=12 * 64, eval_interval=10 * steps)["tokens_per_s"]
 
 
 @experiment("gpt_speed", small=lambda: SpeedConfig(steps=40, rounds=1), full=SpeedConfig)
