@@ -39,7 +39,7 @@ from course_lib.data.chars import RandomWindows, shakespeare
 from course_lib.experiments.registry import experiment
 from course_lib.lm import bigram_loss, lm_loss_fn, split_loss
 from course_lib.paths import repo_path
-from course_lib.train import History, TrainConfig, fit
+from course_lib.train import TrainConfig, fit
 from course_lib.transformer import GPT, GPTConfig
 from course_lib.utils import count_parameters, get_device, seed_everything
 
@@ -224,10 +224,9 @@ def gpt_shakespeare(config: CPUConfig) -> dict:
     results = run_gpt(config)
     results.pop("model")
     results.pop("vocab")
-    history = History(**{k: v for k, v in results["history"].items() if k not in ("best_val_loss", "best_step")})
     from course_lib.plotting.transformer import plot_gpt_training
 
-    results["figure"] = plot_gpt_training(history, "course_lib GPT", results["reference"]["best_val_loss"])
+    results["figure"] = plot_gpt_training(results["history"], "course_lib GPT", results["reference"]["best_val_loss"])
     return results
 
 
